@@ -1,0 +1,5 @@
+import sys
+
+from novabot.cli import main
+
+sys.exit(main())

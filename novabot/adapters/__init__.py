@@ -1,0 +1,1 @@
+"""Adapters: thin translators between a platform and the bot core."""

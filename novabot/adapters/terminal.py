@@ -1,0 +1,176 @@
+"""The terminal adapter: `nova chat` (a REPL) and `nova ask` (one question, one answer)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from datetime import datetime
+from typing import TextIO
+
+from novabot.bot import Bot, Outcome, Status
+from novabot.message import ConversationKey, Message
+from novabot.responder import Responder, Stream
+
+PLATFORM = "cli"
+REPL_ONLY_COMMANDS = {"new": "start a fresh thread", "quit": "leave (also Ctrl-D)"}
+
+
+def cli_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "user"
+
+
+def cli_key(thread: str | None) -> ConversationKey:
+    """Terminal conversations live in the OS user's channel, one per thread name."""
+    return ConversationKey(PLATFORM, cli_user(), thread or None)
+
+
+class TerminalResponder(Responder):
+    """Prints answers as they stream; notices (errors, apologies) go to `notices`."""
+
+    def __init__(self, out: TextIO, notices: TextIO, *, show_agent: bool) -> None:
+        self.out = out
+        self.notices = notices
+        self.show_agent = show_agent
+
+    async def say(self, text: str, *, agent: str | None = None) -> None:
+        target = self.out if agent else self.notices
+        target.write(self._prefix(agent) + text.rstrip("\n") + "\n")
+        target.flush()
+
+    def stream(self, *, agent: str | None = None) -> Stream:
+        return _TerminalStream(self, agent)
+
+    def _prefix(self, agent: str | None) -> str:
+        return f"{agent} › " if agent and self.show_agent else ""
+
+
+class _TerminalStream(Stream):
+    def __init__(self, responder: TerminalResponder, agent: str | None) -> None:
+        super().__init__()
+        self._responder = responder
+        self._agent = agent
+
+    async def on_delta(self, delta: str) -> None:
+        out = self._responder.out
+        if len(self.parts) == 1:
+            out.write(self._responder._prefix(self._agent))
+        out.write(delta)
+        out.flush()
+
+    async def finish(self, *, failed: bool) -> None:
+        if self.parts:
+            self._responder.out.write("\n" if failed or not self.text.endswith("\n") else "")
+            self._responder.out.flush()
+
+
+async def ask(bot: Bot, text: str, *, agent: str | None, thread: str | None) -> Outcome:
+    """Answer one message on stdout (notices on stderr), as `nova ask` does."""
+    user = cli_user()
+    message = Message(cli_key(thread), text, user_id=user, user_name=user, agent=agent)
+    responder = TerminalResponder(sys.stdout, sys.stderr, show_agent=False)
+    return await bot.handle(message, responder)
+
+
+class Repl:
+    """`nova chat`: read a line, answer it, repeat; slash commands for the rest."""
+
+    def __init__(self, bot: Bot, thread: str | None) -> None:
+        self.bot = bot
+        self.key = cli_key(thread)
+        self.responder = TerminalResponder(sys.stdout, sys.stdout, show_agent=True)
+
+    async def run(self) -> None:
+        print(f"Nova: talking in {self.key}. /help lists commands, /quit leaves.", flush=True)
+        lines = StdinLines()
+        while True:
+            line = await lines.read_line("you › ")
+            if line is None:
+                print()
+                return
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("/"):
+                if not await self.command(line[1:]):
+                    return
+                continue
+            await self.send(line)
+
+    async def send(self, text: str) -> None:
+        user = cli_user()
+        message = Message(self.key, text, user_id=user, user_name=user)
+        task = asyncio.ensure_future(self.bot.handle(message, self.responder))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.cancel()
+            print("\n(stopped)", flush=True)
+            raise
+
+    async def command(self, line: str) -> bool:
+        """Run a slash command; False means leave the REPL."""
+        name, _, args = line.partition(" ")
+        name = name.lower()
+        if name in {"quit", "exit", "q"}:
+            return False
+        if name == "new":
+            self.key = ConversationKey(PLATFORM, self.key.channel_id, new_thread_name())
+            print(f"New thread: {self.key.thread_id}", flush=True)
+            return True
+        reply = await self.bot.run_command(self.key, cli_user(), name, args)
+        if name == "help":
+            reply += "\n" + "\n".join(f"{n} — {s}" for n, s in REPL_ONLY_COMMANDS.items())
+        print(reply, flush=True)
+        return True
+
+
+def new_thread_name() -> str:
+    return datetime.now().strftime("chat-%Y%m%d-%H%M%S")
+
+
+class StdinLines:
+    """Lines from stdin, read without blocking the event loop; None at end of input.
+
+    A reader callback (not a worker thread) keeps Ctrl-C and shutdown prompt: a thread
+    blocked in input() would hold the process open until Enter is pressed. Bytes are read
+    from the file descriptor directly because several piped lines can arrive in one read.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._eof = False
+
+    async def read_line(self, prompt: str) -> str | None:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        while b"\n" not in self._buffer and not self._eof:
+            chunk = await self._read_chunk()
+            self._eof = not chunk
+            self._buffer += chunk
+        if not self._buffer:
+            return None
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8", errors="replace")
+
+    async def _read_chunk(self) -> bytes:
+        loop = asyncio.get_running_loop()
+        fd = sys.stdin.fileno()
+        ready: asyncio.Future[None] = loop.create_future()
+        try:
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        except PermissionError:  # a regular file: epoll refuses it, and it never blocks
+            return os.read(fd, 65536)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
+        return os.read(fd, 65536)
+
+
+def exit_code(outcome: Outcome) -> int:
+    return {Status.ANSWERED: 0, Status.DUPLICATE: 0, Status.REJECTED: 2}.get(outcome.status, 1)

@@ -1,0 +1,220 @@
+"""The bot core: the one path every message takes, whatever platform it came from.
+
+De-duplicate, route, load the history, persist the message, run the agent, persist the
+answer. An agent that fails never takes the bot down: the user hears a short apology
+with an error id, and the log holds the traceback under the same id.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from novabot.cards import load_cards, shipped_cards_dir
+from novabot.commands import BUILTIN_COMMANDS, Command, CommandContext, CommandError
+from novabot.config import Settings
+from novabot.history import fit_history
+from novabot.lexical import LexicalMatcher
+from novabot.llm import LLM, Answer, LLMError
+from novabot.message import ConversationKey, Message
+from novabot.registry import Registry
+from novabot.responder import Responder
+from novabot.router import Route, Router, UnknownAgentError
+from novabot.store import Store
+from novabot.tools import Tool, ToolFunc, make_tool
+from novabot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 200
+
+
+class Status(StrEnum):
+    ANSWERED = "answered"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    """The message could not be taken (an unknown agent, nothing to answer)."""
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    route: Route | None = None
+    answer: Answer | None = None
+    error: str | None = None
+    error_id: str | None = None
+
+
+class Bot:
+    """Owns the store, the LLM client and the registry; adapters and cogs borrow them."""
+
+    def __init__(self, settings: Settings, store: Store, llm: LLM) -> None:
+        self.settings = settings
+        self.store = store
+        self.llm = llm
+        self.registry = Registry()
+        self.router: Router | None = None
+        for command in BUILTIN_COMMANDS:
+            self.registry.add_command(command)
+
+    @classmethod
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        cogs: str | None = "cogs",
+        card_dirs: Iterable[Path] | None = None,
+    ) -> Bot:
+        """Open the store, load the cogs and the scope cards, and build the router."""
+        store = await Store.open(settings.db_path)
+        bot = cls(settings, store, LLM.from_settings(settings))
+        try:
+            if cogs:
+                await bot.load_cogs(cogs)
+            bot.load_agents(card_dirs if card_dirs is not None else default_card_dirs(settings))
+        except BaseException:
+            await bot.close()
+            raise
+        return bot
+
+    async def close(self) -> None:
+        await self.llm.close()
+        await self.store.close()
+
+    @property
+    def commands(self) -> dict[str, Command]:
+        return self.registry.commands
+
+    # -- what cogs call from their setup(bot) -------------------------------------------
+
+    def add_tool(self, func: ToolFunc | Tool, *, name: str | None = None) -> Tool:
+        tool = func if isinstance(func, Tool) else make_tool(func, name=name)
+        self.registry.add_tool(tool)
+        return tool
+
+    def add_command(self, command: Command) -> None:
+        self.registry.add_command(command)
+
+    async def load_cogs(self, package: str) -> None:
+        """Import every module of the cogs package and await its `setup(bot)`."""
+        root = importlib.import_module(package)
+        for module_info in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{package}.{module_info.name}")
+            setup: Callable | None = getattr(module, "setup", None)
+            if setup is None:
+                raise RuntimeError(f"cog {module.__name__} has no `async def setup(bot)`")
+            await setup(self)
+
+    def load_agents(self, card_dirs: Iterable[Path]) -> None:
+        self.registry.build_agents(load_cards(card_dirs))
+        self.router = Router(
+            list(self.registry.agents),
+            self.store,
+            LexicalMatcher(self.registry.cards),
+            threshold=self.settings.router_lexical_threshold,
+            switch_threshold=self.settings.router_switch_threshold,
+        )
+
+    # -- the message path ----------------------------------------------------------------
+
+    async def handle(self, message: Message, responder: Responder) -> Outcome:
+        if message.event_id and not await self.store.claim_event(
+            message.key.platform, message.event_id
+        ):
+            log.info("event %s on %s already answered", message.event_id, message.key)
+            return Outcome(Status.DUPLICATE)
+        if not message.text.strip():
+            return await self._reject(responder, "There is nothing to answer in that message.")
+        assert self.router is not None, "Bot.load_agents must run before messages arrive"
+        try:
+            route = await self.router.route(message)
+        except UnknownAgentError as exc:
+            return await self._reject(responder, f"Sorry, {exc}.")
+        history = await self.store.history(message.key, limit=HISTORY_LIMIT)
+        message_id = await self.store.add_message(
+            message.key, "user", message.text, user_id=message.user_id, user_name=message.user_name
+        )
+        await self.store.record_decision(
+            message.key,
+            agent=route.agent,
+            rule=route.rule,
+            reason=route.reason,
+            score=route.score,
+            message_id=message_id,
+        )
+        turn = Turn(
+            message=message,
+            route=route,
+            llm=self.llm,
+            responder=responder,
+            history=fit_history(history, self.settings.history_token_budget),
+        )
+        return await self._run_agent(turn)
+
+    async def _run_agent(self, turn: Turn) -> Outcome:
+        route = turn.route
+        try:
+            answer = await self.registry.agents[route.agent].handle(turn)
+        except LLMError as exc:
+            log.warning("agent %s in %s: %s", route.agent, turn.message.key, exc)
+            await self._tell(turn.responder, f"⚠️ {exc}")
+            return Outcome(Status.FAILED, route, error=str(exc))
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception(
+                "agent %s failed in %s [error %s]", route.agent, turn.message.key, error_id
+            )
+            apology = f"Sorry, something went wrong on my side (error id {error_id})."
+            await self._tell(turn.responder, apology)
+            return Outcome(Status.FAILED, route, error=apology, error_id=error_id)
+        await self._remember(turn.message.key, route.agent, answer)
+        return Outcome(Status.ANSWERED, route, answer)
+
+    async def _remember(self, key: ConversationKey, agent: str, answer: Answer) -> None:
+        await self.store.add_message(
+            key, "assistant", answer.text, agent=agent, tokens=answer.usage.completion_tokens
+        )
+        await self.store.record_usage(
+            key,
+            agent=agent,
+            model=answer.model,
+            prompt_tokens=answer.usage.prompt_tokens,
+            completion_tokens=answer.usage.completion_tokens,
+        )
+
+    async def _reject(self, responder: Responder, text: str) -> Outcome:
+        await self._tell(responder, text)
+        return Outcome(Status.REJECTED, error=text)
+
+    async def _tell(self, responder: Responder, text: str) -> None:
+        """Say something to the user; a platform failure here is logged, never raised."""
+        try:
+            await responder.say(text)
+        except Exception:
+            log.exception("could not tell the user: %s", text)
+
+    # -- commands ------------------------------------------------------------------------
+
+    async def run_command(self, key: ConversationKey, user_id: str, name: str, args: str) -> str:
+        """Run a command by name and return the text to show (usage errors included)."""
+        command = self.commands.get(name.lower())
+        if command is None:
+            return f"Unknown command '{name}'. Try: " + ", ".join(self.commands)
+        try:
+            return await command.handler(CommandContext(self, key, user_id), args)
+        except CommandError as exc:
+            return str(exc)
+
+
+def default_card_dirs(settings: Settings) -> list[Path]:
+    dirs = [shipped_cards_dir()]
+    if settings.prompts_dir:
+        dirs.append(settings.prompts_dir)
+    return dirs

@@ -1,0 +1,113 @@
+"""`nova`: the command line. Each subcommand starts the core, does one thing, and exits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from novabot import __version__
+from novabot.adapters import terminal
+from novabot.bot import Bot
+from novabot.cards import CardError
+from novabot.commands import describe_agents
+from novabot.config import HOW_TO_CONFIGURE_LLM, ConfigError, Settings, load_settings
+from novabot.logs import configure_logging
+from novabot.store import StoreError
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """The command cannot run as configured; the message says how to fix it."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nova", description="Nova: scoped AI agents in your terminal, Slack and Discord."
+    )
+    parser.add_argument("--version", action="version", version=f"nova {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to Nova's agents in an interactive session")
+    chat.add_argument("--thread", help="a named thread (default: your main conversation)")
+    chat.set_defaults(run=run_chat)
+
+    ask = commands.add_parser("ask", help="ask one question, print the answer and exit")
+    ask.add_argument("text", nargs="+", help="what to ask")
+    ask.add_argument("--agent", help="send it to this agent instead of letting Nova route")
+    ask.add_argument("--thread", help="a named thread (default: your main conversation)")
+    ask.set_defaults(run=run_ask)
+
+    why = commands.add_parser("why", help="why the last message went to the agent it did")
+    why.add_argument("--thread", help="the thread to look at (default: the main conversation)")
+    why.set_defaults(run=run_why)
+
+    agents = commands.add_parser("agents", help="list the agents with what they do and do not")
+    agents.set_defaults(run=run_agents)
+    return parser
+
+
+@contextlib.asynccontextmanager
+async def started_bot(settings: Settings) -> AsyncIterator[Bot]:
+    bot = await Bot.start(settings)
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+def require_llm(settings: Settings) -> None:
+    if not settings.llm_configured:
+        raise UsageError(HOW_TO_CONFIGURE_LLM)
+
+
+async def run_chat(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        await terminal.Repl(bot, args.thread).run()
+    return 0
+
+
+async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        text = " ".join(args.text)
+        outcome = await terminal.ask(bot, text, agent=args.agent, thread=args.thread)
+    return terminal.exit_code(outcome)
+
+
+async def run_why(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        key = terminal.cli_key(args.thread)
+        print(await bot.run_command(key, terminal.cli_user(), "why", ""))
+    return 0
+
+
+async def run_agents(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        print(describe_agents(bot))
+    return 0
+
+
+Runner = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Runner = args.run
+    try:
+        settings = load_settings()
+        configure_logging(settings.resolved_log_file, settings.log_level)
+        return asyncio.run(run(settings, args))
+    except (ConfigError, CardError, StoreError, UsageError) as exc:
+        print(f"nova: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

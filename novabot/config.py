@@ -1,0 +1,128 @@
+"""Nova's settings: the one place that reads the environment and `.env`.
+
+Every setting is `NOVA_<NAME>`; the names are a contract with users and deploy files.
+When the `NOVA_LLM_*` endpoint settings are unset, the ecosystem's `OPENAI_API_KEY` and
+`OPENAI_BASE_URL` are honoured so an existing OpenAI setup works as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+HOW_TO_CONFIGURE_LLM = (
+    "No LLM endpoint is configured: set OPENAI_API_KEY (or NOVA_LLM_API_KEY) to use OpenAI, "
+    "or NOVA_LLM_BASE_URL to a local OpenAI-compatible server "
+    "(e.g. http://127.0.0.1:11434/v1 for Ollama, http://127.0.0.1:8080/v1 for llama.cpp)."
+)
+
+
+class ConfigError(Exception):
+    """A setting has a value Nova cannot use; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NOVA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    db_path: Path = Path("data/nova.db")
+    log_file: Path | None = None
+    """Where the full log (with tracebacks) goes; default: `nova.log` beside the database."""
+    log_level: str = "INFO"
+    prompts_dir: Path | None = None
+    """An extra folder of scope cards, loaded after the shipped ones."""
+
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    llm_max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    llm_max_tool_rounds: Annotated[int, Field(ge=1, le=20)] = 5
+    history_token_budget: Annotated[int, Field(ge=0)] = 3000
+
+    router_lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
+    router_switch_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
+    )
+
+    @field_validator("llm_base_url", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https:// (got {value!r})")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def llm_endpoint(self) -> str:
+        """The base URL Nova will call: NOVA_LLM_BASE_URL, else OPENAI_BASE_URL, else OpenAI."""
+        return self.llm_base_url or self.openai_base_url or OPENAI_DEFAULT_BASE_URL
+
+    @property
+    def llm_key(self) -> str:
+        """The API key to send; local servers accept any, so a placeholder stands in."""
+        secret = self.llm_api_key or self.openai_api_key
+        return secret.get_secret_value() if secret else "not-needed"
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when the user named an endpoint or gave a key (so OpenAI itself is meant)."""
+        return bool(
+            self.llm_base_url or self.openai_base_url or self.llm_api_key or self.openai_api_key
+        )
+
+    @property
+    def resolved_log_file(self) -> Path:
+        return self.log_file or self.db_path.parent / "nova.log"
+
+
+def env_name(field: str) -> str:
+    """The environment variable a user sets for a settings field."""
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"NOVA_{field.upper()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation failure into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = env_name(field) if field in Settings.model_fields else field
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}: {message}")
+    return "invalid configuration: " + "; ".join(problems)

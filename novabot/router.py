@@ -1,0 +1,129 @@
+"""Router v1: every message goes to exactly one agent, with a reason that can be shown.
+
+The rules, in order:
+1. explicit address: `@translator …` in the text, or an agent named by the adapter
+   (`--agent`, a slash-command option);
+2. conversation stickiness: a follow-up goes to the agent that answered last, unless the
+   scope matcher is sure the message is another agent's job;
+3. the channel's default agent, when one is bound;
+4. the scope matcher's best agent, when it clears the threshold;
+5. else the fallback agent (`chat`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from novabot.message import ConversationKey, Message
+from novabot.scope import Candidate, ScopeMatcher
+
+_ADDRESS = re.compile(r"^\s*@([a-z][a-z0-9_-]*)\b[:,]?\s*", re.IGNORECASE)
+
+
+class UnknownAgentError(Exception):
+    """The user named an agent that does not exist."""
+
+
+@dataclass(frozen=True)
+class Route:
+    agent: str
+    rule: str
+    """explicit, thread, channel, lexical (or the matcher's name), fallback."""
+    reason: str
+    score: float
+    text: str
+    """The message text the agent should answer (an `@agent` address removed)."""
+
+
+class RoutingMemory(Protocol):
+    """What the router reads from the store."""
+
+    async def last_agent(self, key: ConversationKey) -> str | None: ...
+
+    async def channel_agent(self, platform: str, channel_id: str) -> str | None: ...
+
+
+class Router:
+    def __init__(
+        self,
+        agents: Collection[str],
+        memory: RoutingMemory,
+        matcher: ScopeMatcher,
+        *,
+        fallback: str = "chat",
+        threshold: float = 0.3,
+        switch_threshold: float = 0.6,
+    ) -> None:
+        if fallback not in agents:
+            raise ValueError(f"the fallback agent '{fallback}' has no scope card")
+        self.agents = set(agents)
+        self.memory = memory
+        self.matcher = matcher
+        self.fallback = fallback
+        self.threshold = threshold
+        self.switch_threshold = switch_threshold
+
+    async def route(self, message: Message) -> Route:
+        explicit = self._explicit(message)
+        if explicit:
+            return explicit
+        ranking = self.matcher.rank(message.text)
+        return (
+            await self._sticky(message, ranking)
+            or await self._channel(message)
+            or self._matched(message, ranking)
+            or self._fallback(message, ranking)
+        )
+
+    def _explicit(self, message: Message) -> Route | None:
+        if message.agent:
+            self._require_known(message.agent)
+            return Route(message.agent, "explicit", "named explicitly", 1.0, message.text)
+        match = _ADDRESS.match(message.text)
+        if not match or match.group(1).lower() not in self.agents:
+            return None  # "@someone" that is not an agent is just text
+        agent = match.group(1).lower()
+        rest = message.text[match.end() :].strip() or message.text
+        return Route(agent, "explicit", f"addressed as @{agent}", 1.0, rest)
+
+    async def _sticky(self, message: Message, ranking: list[Candidate]) -> Route | None:
+        previous = await self.memory.last_agent(message.key)
+        if previous not in self.agents:
+            return None
+        best = ranking[0] if ranking else None
+        # The fallback owns no topic, so any real match moves the conversation on; another
+        # agent keeps its conversation unless the match for someone else is strong.
+        bar = self.threshold if previous == self.fallback else self.switch_threshold
+        if best and best.agent != previous and best.score >= bar:
+            return None
+        reason = f"follow-up in a conversation {previous} answered"
+        return Route(previous, "thread", reason, 1.0, message.text)
+
+    async def _channel(self, message: Message) -> Route | None:
+        bound = await self.memory.channel_agent(message.key.platform, message.key.channel_id)
+        if bound not in self.agents:
+            return None
+        return Route(bound, "channel", f"{bound} is this channel's agent", 1.0, message.text)
+
+    def _matched(self, message: Message, ranking: list[Candidate]) -> Route | None:
+        if not ranking or ranking[0].score < self.threshold:
+            return None
+        best = ranking[0]
+        reason = f"best {self.matcher.name} match with {best.agent}'s examples"
+        return Route(best.agent, self.matcher.name, reason, best.score, message.text)
+
+    def _fallback(self, message: Message, ranking: list[Candidate]) -> Route:
+        best = ranking[0] if ranking else None
+        if best and best.score > 0:
+            reason = f"no agent matched well (closest: {best.agent} at {best.score:.2f})"
+        else:
+            reason = "no agent's examples matched"
+        return Route(self.fallback, "fallback", reason, best.score if best else 0.0, message.text)
+
+    def _require_known(self, agent: str) -> None:
+        if agent not in self.agents:
+            known = ", ".join(sorted(self.agents))
+            raise UnknownAgentError(f"there is no agent named '{agent}' (agents: {known})")

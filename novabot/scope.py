@@ -1,0 +1,21 @@
+"""The interface between the router and whatever ranks agents by scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Candidate:
+    agent: str
+    score: float
+    """0 (nothing in common) to 1 (the message is squarely in this agent's scope)."""
+
+
+class ScopeMatcher(Protocol):
+    """Ranks agents for a message, best first. Lexical today; semantic later."""
+
+    name: str
+
+    def rank(self, text: str) -> list[Candidate]: ...

@@ -1,0 +1,28 @@
+"""A turn: everything an agent needs to answer one message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from novabot.llm import LLM, ChatMessage
+from novabot.message import Message
+from novabot.responder import Responder
+
+if TYPE_CHECKING:
+    from novabot.router import Route
+
+
+@dataclass
+class Turn:
+    message: Message
+    route: Route
+    llm: LLM
+    responder: Responder
+    history: list[ChatMessage] = field(default_factory=list)
+    """Earlier messages of this conversation, oldest first, within the token budget."""
+
+    @property
+    def text(self) -> str:
+        """What the agent should answer: the message without its `@agent` address."""
+        return self.route.text

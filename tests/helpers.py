@@ -1,0 +1,42 @@
+"""Test doubles that belong to Nova itself (not to any client library)."""
+
+from __future__ import annotations
+
+from novabot.responder import Responder, Stream
+
+
+class RecordingResponder(Responder):
+    """Keeps what an agent said, the way a chat platform would show it."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[str | None, str]] = []
+        self.deltas: list[str] = []
+        self.threads: list[str] = []
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text in self.said]
+
+    async def say(self, text: str, *, agent: str | None = None) -> None:
+        self.said.append((agent, text))
+
+    def stream(self, *, agent: str | None = None) -> Stream:
+        return _RecordingStream(self, agent)
+
+    async def thread(self, title: str) -> Responder:
+        self.threads.append(title)
+        return self
+
+
+class _RecordingStream(Stream):
+    def __init__(self, responder: RecordingResponder, agent: str | None) -> None:
+        super().__init__()
+        self._responder = responder
+        self._agent = agent
+
+    async def on_delta(self, delta: str) -> None:
+        self._responder.deltas.append(delta)
+
+    async def finish(self, *, failed: bool) -> None:
+        if self.text:
+            await self._responder.say(self.text, agent=self._agent)

@@ -1,0 +1,50 @@
+"""The platform-free commands every adapter offers."""
+
+from __future__ import annotations
+
+from novabot.bot import Bot
+from novabot.message import ConversationKey, Message
+from tests.fakes.openai_server import FakeOpenAI
+from tests.helpers import RecordingResponder
+
+KEY = ConversationKey("test", "C9", None)
+
+
+async def run(bot: Bot, line: str) -> str:
+    name, _, args = line.partition(" ")
+    return await bot.run_command(KEY, "U1", name, args)
+
+
+async def test_agents_lists_scope(bot: Bot) -> None:
+    text = await run(bot, "agents")
+    assert "translator: Translates text" in text and "does not:" in text
+
+
+async def test_why_before_and_after_a_message(bot: Bot, fake_openai: FakeOpenAI) -> None:
+    assert await run(bot, "why") == "Nothing has been routed in this conversation yet."
+    await bot.handle(Message(KEY, "@summarizer shorten this", user_id="U1"), RecordingResponder())
+    assert await run(bot, "why") == (
+        'summarizer answered for "@summarizer shorten this": addressed as @summarizer '
+        "(rule: explicit, score 1.00)"
+    )
+
+
+async def test_bind_routes_the_channel_and_unbind_releases_it(
+    bot: Bot, fake_openai: FakeOpenAI
+) -> None:
+    assert "usage: bind <agent>" in await run(bot, "bind")
+    assert "no agent named 'poet'" in await run(bot, "bind poet")
+    assert "now goes to proofreader" in await run(bot, "bind proofreader")
+    other_thread = ConversationKey("test", "C9", "T1")
+    outcome = await bot.handle(Message(other_thread, "hello", user_id="U1"), RecordingResponder())
+    assert outcome.route and (outcome.route.agent, outcome.route.rule) == ("proofreader", "channel")
+    assert await run(bot, "unbind") == "This channel has no default agent now."
+    assert await run(bot, "unbind") == "This channel had no agent."
+
+
+async def test_usage_help_and_unknown(bot: Bot, fake_openai: FakeOpenAI) -> None:
+    assert await run(bot, "usage") == "No tokens used yet."
+    await bot.handle(Message(KEY, "hello", user_id="U1"), RecordingResponder())
+    assert (await run(bot, "usage")).startswith("chat (fake-model): 1 calls")
+    assert "why — why the last message" in await run(bot, "help")
+    assert (await run(bot, "dance")).startswith("Unknown command 'dance'. Try: agents, why")

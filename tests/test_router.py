@@ -1,0 +1,117 @@
+"""Router v1: each rule, in order, with the reason it records."""
+
+from __future__ import annotations
+
+import pytest
+
+from novabot.message import ConversationKey, Message
+from novabot.router import Route, Router, UnknownAgentError
+from novabot.scope import Candidate
+
+KEY = ConversationKey("test", "C1", "T1")
+AGENTS = ("chat", "translator", "summarizer")
+
+
+class Memory:
+    """The store's routing memory, reduced to two dictionaries."""
+
+    def __init__(self) -> None:
+        self.last: dict[ConversationKey, str] = {}
+        self.bound: dict[tuple[str, str], str] = {}
+
+    async def last_agent(self, key: ConversationKey) -> str | None:
+        return self.last.get(key)
+
+    async def channel_agent(self, platform: str, channel_id: str) -> str | None:
+        return self.bound.get((platform, channel_id))
+
+
+class FixedMatcher:
+    name = "lexical"
+
+    def __init__(self, **scores: float) -> None:
+        self.scores = scores
+
+    def rank(self, text: str) -> list[Candidate]:
+        ranked = [Candidate(agent, score) for agent, score in self.scores.items()]
+        return sorted(ranked, key=lambda c: c.score, reverse=True)
+
+
+def router(memory: Memory | None = None, **scores: float) -> Router:
+    return Router(AGENTS, memory or Memory(), FixedMatcher(**scores), threshold=0.3)
+
+
+def message(text: str, agent: str | None = None) -> Message:
+    return Message(KEY, text, user_id="U1", agent=agent)
+
+
+async def test_at_address_wins_and_is_stripped() -> None:
+    route = await router(translator=0.0).route(message("@summarizer: translate this please"))
+    assert route == Route(
+        "summarizer", "explicit", "addressed as @summarizer", 1.0, "translate this please"
+    )
+
+
+async def test_agent_named_by_the_adapter_wins() -> None:
+    route = await router(chat=0.9).route(message("hello", agent="translator"))
+    assert (route.agent, route.rule, route.reason) == ("translator", "explicit", "named explicitly")
+
+
+async def test_unknown_named_agent_is_an_error_listing_the_agents() -> None:
+    with pytest.raises(UnknownAgentError, match="no agent named 'poet'.*chat, summarizer"):
+        await router().route(message("hi", agent="poet"))
+
+
+async def test_at_something_that_is_not_an_agent_is_plain_text() -> None:
+    route = await router(chat=0.5).route(message("@alice said hello"))
+    assert (route.agent, route.rule) == ("chat", "lexical")
+
+
+async def test_follow_up_sticks_to_the_agent_that_answered() -> None:
+    memory = Memory()
+    memory.last[KEY] = "translator"
+    route = await router(memory, chat=0.5).route(message("and in Spanish?"))
+    assert route.rule == "thread" and route.agent == "translator"
+    assert route.reason == "follow-up in a conversation translator answered"
+
+
+async def test_a_strong_match_elsewhere_leaves_the_sticky_agent() -> None:
+    memory = Memory()
+    memory.last[KEY] = "translator"
+    route = await router(memory, summarizer=0.8).route(message("summarize this article"))
+    assert (route.agent, route.rule) == ("summarizer", "lexical")
+
+
+async def test_the_fallback_agent_is_left_for_any_real_match() -> None:
+    memory = Memory()
+    memory.last[KEY] = "chat"
+    route = await router(memory, translator=0.4).route(message("translate this"))
+    assert (route.agent, route.rule) == ("translator", "lexical")
+
+
+async def test_channel_default_agent() -> None:
+    memory = Memory()
+    memory.bound[("test", "C1")] = "summarizer"
+    route = await router(memory, translator=0.9).route(message("translate this"))
+    assert (route.agent, route.rule, route.reason) == (
+        "summarizer",
+        "channel",
+        "summarizer is this channel's agent",
+    )
+
+
+async def test_lexical_match_above_threshold() -> None:
+    route = await router(translator=0.45, chat=0.1).route(message("translate it"))
+    assert route.agent == "translator" and route.score == 0.45
+    assert route.reason == "best lexical match with translator's examples"
+
+
+async def test_fallback_below_threshold_names_the_closest() -> None:
+    route = await router(translator=0.2).route(message("what is love"))
+    assert (route.agent, route.rule, route.score) == ("chat", "fallback", 0.2)
+    assert route.reason == "no agent matched well (closest: translator at 0.20)"
+
+
+async def test_fallback_must_have_a_card() -> None:
+    with pytest.raises(ValueError, match="fallback agent 'chat'"):
+        Router(("translator",), Memory(), FixedMatcher())
