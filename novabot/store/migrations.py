@@ -1,0 +1,180 @@
+"""Numbered schema migrations, applied in order at open and tracked in PRAGMA user_version.
+
+Append new migrations; never edit one that has shipped, since databases in the wild
+already recorded it as applied.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import NamedTuple
+
+import aiosqlite
+
+from novabot.store.errors import StoreError
+
+
+class Migration(NamedTuple):
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        "conversations, messages, routing decisions, processed events",
+        """
+        CREATE TABLE conversations (
+            id          INTEGER PRIMARY KEY,
+            platform    TEXT NOT NULL,
+            channel_id  TEXT NOT NULL,
+            -- '' means "no thread": NULLs never compare equal, so UNIQUE would not hold.
+            thread_id   TEXT NOT NULL DEFAULT '',
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            UNIQUE (platform, channel_id, thread_id)
+        );
+        CREATE TABLE messages (
+            id               INTEGER PRIMARY KEY,
+            conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role             TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system', 'tool')),
+            content          TEXT NOT NULL,
+            agent            TEXT,
+            user_id          TEXT,
+            user_name        TEXT,
+            tokens           INTEGER,
+            created_at       TEXT NOT NULL
+        );
+        -- History and last-agent reads walk one conversation newest-first.
+        CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+        CREATE TABLE routing_decisions (
+            id               INTEGER PRIMARY KEY,
+            conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            message_id       INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            agent            TEXT NOT NULL,
+            rule             TEXT NOT NULL,
+            reason           TEXT NOT NULL,
+            score            REAL NOT NULL,
+            created_at       TEXT NOT NULL
+        );
+        CREATE INDEX routing_by_conversation ON routing_decisions (conversation_id, id);
+        CREATE TABLE processed_events (
+            platform      TEXT NOT NULL,
+            event_id      TEXT NOT NULL,
+            processed_at  TEXT NOT NULL,
+            PRIMARY KEY (platform, event_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        2,
+        "token usage and channel bindings",
+        """
+        CREATE TABLE token_usage (
+            id                 INTEGER PRIMARY KEY,
+            conversation_id    INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            agent              TEXT NOT NULL,
+            model              TEXT NOT NULL,
+            prompt_tokens      INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+            completion_tokens  INTEGER NOT NULL CHECK (completion_tokens >= 0),
+            created_at         TEXT NOT NULL
+        );
+        -- Per-conversation totals, and global totals grouped by agent and model.
+        CREATE INDEX token_usage_by_conversation ON token_usage (conversation_id);
+        CREATE INDEX token_usage_by_agent_model ON token_usage (agent, model);
+        CREATE TABLE channel_bindings (
+            platform    TEXT NOT NULL,
+            channel_id  TEXT NOT NULL,
+            agent       TEXT NOT NULL,
+            bound_at    TEXT NOT NULL,
+            PRIMARY KEY (platform, channel_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
+]
+
+LATEST_VERSION: int = MIGRATIONS[-1].version
+
+
+def newer_schema_error(path: str | Path, found: int, latest: int = LATEST_VERSION) -> StoreError:
+    """The refusal to touch a database written by a newer Nova (we cannot know its schema)."""
+    return StoreError(
+        f"database {path} has schema version {found}, newer than this Nova ({latest}); upgrade Nova"
+    )
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a script on ';' without breaking a ';' inside a string, comment or trigger.
+
+    Statements run one by one because sqlite3's executescript() would COMMIT first and
+    so escape the migration's transaction.
+    """
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements
+
+
+async def user_version(conn: aiosqlite.Connection) -> int:
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    return int(rows[0][0])
+
+
+async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
+    """Upgrade `conn`'s database to `target` (default: latest); return the version reached.
+
+    Never downgrades: a database already at or past `target` is left alone, but one newer
+    than this code raises StoreError, since the code cannot know that schema.
+    """
+    latest = _latest()
+    goal = latest if target is None else target
+    if not 0 <= goal <= latest:
+        raise ValueError(f"target schema version {goal} is not in 0..{latest}")
+    current = await user_version(conn)
+    if current > latest:
+        raise newer_schema_error(await _database_file(conn), current, latest)
+    for migration in MIGRATIONS:
+        if current < migration.version <= goal:
+            await _apply(conn, migration)
+    return await user_version(conn)
+
+
+async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
+    """One migration and its user_version bump, atomically."""
+    await conn.execute_fetchall("BEGIN IMMEDIATE")
+    try:
+        # Another process opening the same file may have migrated while we waited.
+        if await user_version(conn) >= migration.version:
+            await conn.rollback()
+            return
+        for statement in split_statements(migration.sql):
+            await conn.execute_fetchall(statement)
+        # PRAGMA takes no bound parameters; the version is an int from our own table.
+        await conn.execute_fetchall(f"PRAGMA user_version = {int(migration.version)}")
+        await conn.commit()
+    except BaseException as exc:
+        await conn.rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(
+                f"migration {migration.version} ({migration.description}) failed: {exc}"
+            ) from exc
+        raise
+
+
+def _latest() -> int:
+    # Read at call time (not LATEST_VERSION) so tests can extend MIGRATIONS.
+    return MIGRATIONS[-1].version if MIGRATIONS else 0
+
+
+async def _database_file(conn: aiosqlite.Connection) -> str:
+    for row in await conn.execute_fetchall("PRAGMA database_list"):
+        if row[1] == "main":
+            return str(row[2]) or ":memory:"
+    return "<unknown>"

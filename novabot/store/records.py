@@ -1,0 +1,98 @@
+"""Immutable records the store hands out, and the text <-> datetime mapping behind them.
+
+Timestamps are stored as ISO-8601 UTC text: it sorts correctly as plain text, stays
+readable in the sqlite3 shell, and avoids the deprecated sqlite3 datetime adapters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def now_text() -> str:
+    """The current time as stored: fixed-width ISO-8601 in UTC, so text order is time order."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str) -> datetime:
+    """Read a stored timestamp back as a timezone-aware UTC datetime."""
+    moment = datetime.fromisoformat(text)
+    # Rows written by hand (or by an older tool) may lack an offset; they are UTC by contract.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """One message of a conversation, as persisted."""
+
+    id: int
+    role: str
+    content: str
+    agent: str | None
+    user_id: str | None
+    user_name: str | None
+    tokens: int | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredMessage:
+        return cls(
+            id=row["id"],
+            role=row["role"],
+            content=row["content"],
+            agent=row["agent"],
+            user_id=row["user_id"],
+            user_name=row["user_name"],
+            tokens=row["tokens"],
+            created_at=parse_time(row["created_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRecord:
+    """Why a message went to an agent; `message_text` is the routed message, if linked."""
+
+    agent: str
+    rule: str
+    reason: str
+    score: float
+    created_at: datetime
+    message_id: int | None
+    message_text: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RoutingRecord:
+        return cls(
+            agent=row["agent"],
+            rule=row["rule"],
+            reason=row["reason"],
+            score=float(row["score"]),
+            created_at=parse_time(row["created_at"]),
+            message_id=row["message_id"],
+            message_text=row["message_text"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """Token totals for one (agent, model) pair."""
+
+    agent: str
+    model: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> UsageRow:
+        return cls(
+            agent=row["agent"],
+            model=row["model"],
+            calls=row["calls"],
+            prompt_tokens=row["prompt_tokens"],
+            completion_tokens=row["completion_tokens"],
+        )

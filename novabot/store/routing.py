@@ -1,0 +1,44 @@
+"""Routing decisions: which agent got a message, by which rule, and why."""
+
+from __future__ import annotations
+
+from novabot.message import ConversationKey
+from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
+from novabot.store.records import RoutingRecord, now_text
+
+
+class RoutingMixin(StoreBase):
+    async def record_decision(
+        self,
+        key: ConversationKey,
+        *,
+        agent: str,
+        rule: str,
+        reason: str,
+        score: float,
+        message_id: int | None = None,
+    ) -> int:
+        """Persist a routing decision (optionally linked to the routed message); return its id."""
+        now = now_text()
+        async with self._db.transaction() as tx:
+            conversation_id = await ensure_conversation(tx, key, now, touch=False)
+            row = await tx.fetchone(
+                "INSERT INTO routing_decisions"
+                " (conversation_id, message_id, agent, rule, reason, score, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (conversation_id, message_id, agent, rule, reason, float(score), now),
+            )
+        assert row is not None
+        return int(row["id"])
+
+    async def last_decision(self, key: ConversationKey) -> RoutingRecord | None:
+        """The conversation's latest decision, with the routed message's text if linked."""
+        row = await self._db.fetchone(
+            "SELECT r.agent, r.rule, r.reason, r.score, r.created_at, r.message_id,"
+            " m.content AS message_text"
+            " FROM routing_decisions r JOIN conversations c ON c.id = r.conversation_id"
+            " LEFT JOIN messages m ON m.id = r.message_id"
+            f" WHERE {MATCH_KEY} ORDER BY r.id DESC LIMIT 1",
+            key_params(key),
+        )
+        return None if row is None else RoutingRecord.from_row(row)

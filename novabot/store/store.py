@@ -1,0 +1,65 @@
+"""`Store`: Nova's persistent memory, one SQLite file per process, one connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from novabot.store.channels import ChannelsMixin
+from novabot.store.database import Database
+from novabot.store.events import EventsMixin
+from novabot.store.messages import MessagesMixin
+from novabot.store.migrations import LATEST_VERSION, migrate, newer_schema_error, user_version
+from novabot.store.routing import RoutingMixin
+from novabot.store.usage import UsageMixin
+
+
+class Store(MessagesMixin, RoutingMixin, EventsMixin, UsageMixin, ChannelsMixin):
+    """Conversations, routing decisions, processed events, token usage, channel bindings.
+
+    Create with `await Store.open(path)`; use as `async with await Store.open(path) as store`.
+    Safe to share between coroutines: writes are serialised (see database.py).
+    """
+
+    def __init__(self, db: Database) -> None:
+        # Private: open() is the only way to get a connected, migrated store.
+        self._db = db
+        self.path = db.path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Connect (creating the file and its directory), set pragmas, migrate to latest."""
+        db = await Database.connect(Path(path))
+        try:
+            # Checked here too (migrate also checks) so the error names the path as given.
+            found = await user_version(db.connection)
+            if found > LATEST_VERSION:
+                raise newer_schema_error(db.path, found)
+            await migrate(db.connection)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def close(self) -> None:
+        """Close the connection; calling it again is harmless."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        row = await self._db.fetchone("PRAGMA user_version")
+        assert row is not None
+        return int(row[0])
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"

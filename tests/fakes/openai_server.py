@@ -1,0 +1,443 @@
+"""A scripted, OpenAI-compatible HTTP server for tests and manual trials.
+
+The real ``openai.AsyncOpenAI`` client talks to it over 127.0.0.1, so tests exercise the
+SDK's real request building, SSE parsing, retries and timeouts instead of a mocked client.
+
+    async with FakeOpenAI() as fake:
+        fake.script(Text("hi"), ToolCalls((Call("get_time", {}),)), Fail(429, retry_after=0.1))
+        client = openai.AsyncOpenAI(base_url=fake.base_url, api_key="test")
+
+By hand: ``python -m tests.fakes.openai_server [--port 8765] [--reply TEXT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Self
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+ANY_MODEL = "*"  # put in `models` to accept every model name (handy for manual trials)
+_GRACE_S = 0.25  # in-flight handlers are cancelled anyway; don't wait for them
+_SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+_WAIT_LIMIT_S = 5.0  # a test waiting for a request that never comes fails instead of hanging
+
+
+@dataclass(frozen=True)
+class Text:
+    """An assistant text answer; completion_tokens defaults to the word count."""
+
+    content: str
+    prompt_tokens: int = 10
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One tool call; a str `arguments` is sent verbatim so tests can send malformed JSON."""
+
+    name: str
+    arguments: dict[str, Any] | str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolCalls:
+    """An assistant turn that asks for tools (finish_reason "tool_calls")."""
+
+    calls: tuple[Call, ...]
+    prompt_tokens: int = 10
+    completion_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "calls", tuple(self.calls))  # accept a list too
+
+
+@dataclass(frozen=True)
+class Fail:
+    """An OpenAI-style error response, optionally with a Retry-After header (seconds)."""
+
+    status: int
+    message: str = "scripted failure"
+    retry_after: float | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Slow:
+    """Wait delay_s (cancellably) before answering with `then`; used to trigger timeouts."""
+
+    delay_s: float
+    then: Reply
+
+
+@dataclass(frozen=True)
+class Disconnect:
+    """Drop the connection without sending any response."""
+
+
+Reply = Text | ToolCalls | Fail | Slow | Disconnect
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request to /v1/chat/completions. Header names are lower-cased (HTTP is
+    case-insensitive); body is the parsed JSON ({} if it was not a JSON object)."""
+
+    path: str
+    headers: dict[str, str]
+    body: JSON
+    received_at: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A Text/ToolCalls reply resolved into wire values (tool-call ids assigned)."""
+
+    content: str | None
+    calls: tuple[tuple[str, str, str], ...]  # (id, name, arguments JSON text)
+    usage: JSON
+
+    @property
+    def finish_reason(self) -> str:
+        return "tool_calls" if self.calls else "stop"
+
+
+def _user_text(body: JSON) -> str:
+    """Content of the last user message; multimodal parts are joined as text."""
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return content if isinstance(content, str) else ""
+    return ""
+
+
+def _usage(prompt: int, completion: int) -> JSON:
+    total = prompt + completion
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+
+
+def _error(
+    status: int, message: str, *, code: str | None = None, retry_after: float | None = None
+) -> web.Response:
+    # Same shape as api.openai.com, so the SDK maps status -> exception and keeps `.code`.
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    kind = "requests" if status == 429 else kind  # what api.openai.com says for rate limits
+    error = {"message": message, "type": kind, "param": None, "code": code}
+    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
+    return web.json_response({"error": error}, status=status, headers=headers)
+
+
+def _words(text: str) -> list[str]:
+    """Split like a tokenizer would stream: pieces that concatenate back to `text`."""
+    return re.findall(r"\S+\s*|\s+", text)
+
+
+def _fragments(text: str, parts: int = 4) -> list[str]:
+    """Split tool arguments into several pieces, as the real API streams them."""
+    size = max(1, -(-len(text) // parts))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _deltas(answer: _Answer) -> Iterator[tuple[JSON, str | None]]:
+    """(delta, finish_reason) per streamed chunk, mirroring the real API's layout."""
+    if not answer.calls:
+        yield {"role": "assistant", "content": "", "refusal": None}, None
+        for piece in _words(answer.content or ""):
+            yield {"content": piece}, None
+    for index, (call_id, name, arguments) in enumerate(answer.calls):
+        # id/name/type only on the first fragment of each call; later ones carry arguments.
+        function = {"name": name, "arguments": ""}
+        head = {"index": index, "id": call_id, "type": "function", "function": function}
+        first: JSON = {"tool_calls": [head]}
+        if index == 0:
+            first = {"role": "assistant", "content": None, "refusal": None, **first}
+        yield first, None
+        for piece in _fragments(arguments):
+            yield {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, None
+    yield {}, answer.finish_reason
+
+
+class FakeOpenAI:
+    """Scripted OpenAI-compatible server; each chat-completions request consumes one reply."""
+
+    def __init__(
+        self,
+        *,
+        models: Iterable[str] = ("fake-model",),
+        api_key: str | None = None,
+        default: Callable[[JSON], Reply] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.models = tuple(models)
+        self.api_key = api_key
+        self.default = default
+        self.requests: list[RecordedRequest] = []
+        self._queue: deque[Reply] = deque()
+        self._wanted_port = port
+        self._port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._arrived = asyncio.Event()
+        self._call_ids = itertools.count(1)  # own counter so the first call is always call_1
+        self._ids = itertools.count(1)
+
+    # lifecycle
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("FakeOpenAI is already started")
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._list_models)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
+        app.on_response_prepare.append(self._stamp)
+        # handler_cancellation: a client that gives up (timeout) cancels its sleeping handler.
+        runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=_GRACE_S
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", self._wanted_port)
+        await site.start()
+        self._runner = runner
+        self._port = runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return
+        runner, self._runner = self._runner, None
+        # Cancel slow/streaming handlers first so cleanup() has nothing to wait for.
+        for task in list(self._inflight):
+            task.cancel()
+        await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("FakeOpenAI is not started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # scripting
+
+    def script(self, *replies: Reply) -> None:
+        for reply in replies:
+            if not isinstance(reply, Reply):
+                raise TypeError(f"not a scripted reply: {reply!r}")
+        self._queue.extend(replies)
+
+    def assert_all_consumed(self) -> None:
+        if self._queue:
+            raise AssertionError(
+                f"{len(self._queue)} scripted replies not consumed: {list(self._queue)!r}"
+            )
+
+    async def wait_for_requests(self, count: int) -> None:
+        """Wait (up to 5 s) until `count` chat requests arrived, e.g. to act mid-request."""
+        async with asyncio.timeout(_WAIT_LIMIT_S):
+            while len(self.requests) < count:
+                await self._arrived.wait()
+                self._arrived.clear()
+
+    def last_user_text(self) -> str:
+        if not self.requests:
+            raise AssertionError("no chat-completions request was received")
+        return _user_text(self.requests[-1].body)
+
+    # handlers
+
+    async def _stamp(self, request: web.Request, response: web.StreamResponse) -> None:
+        # The SDK exposes x-request-id as `_request_id`; real responses always carry it.
+        response.headers.setdefault("x-request-id", f"req_fake_{next(self._ids)}")
+
+    def _auth_error(self, request: web.Request) -> web.Response | None:
+        expected = f"Bearer {self.api_key}"
+        if self.api_key is None or request.headers.get("Authorization") == expected:
+            return None
+        return _error(401, "Incorrect API key provided.", code="invalid_api_key")
+
+    def _accepts(self, model: object) -> bool:
+        return isinstance(model, str) and (ANY_MODEL in self.models or model in self.models)
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)  # so stop() can cancel a sleeping or streaming handler
+        try:
+            return await self._chat_inner(request)
+        finally:
+            self._inflight.discard(task)
+
+    async def _chat_inner(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None  # answered with 400 below, after the request is recorded
+        body = body if isinstance(body, dict) else None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(RecordedRequest(request.path, headers, body or {}, time.monotonic()))
+        self._arrived.set()
+        if (denied := self._auth_error(request)) is not None:
+            return denied
+        if body is None:
+            return _error(400, "We could not parse the JSON body of your request.")
+        model = body.get("model")
+        if not model:
+            return _error(400, "you must provide a model parameter")
+        if not self._accepts(model):
+            missing = f"The model `{model}` does not exist or you do not have access to it."
+            return _error(404, missing, code="model_not_found")
+        reply = self._queue.popleft() if self._queue else self._default_reply(body)
+        return await self._respond(request, body, reply)
+
+    def _default_reply(self, body: JSON) -> Reply:
+        if self.default is not None:
+            return self.default(body)
+        return Text("echo: " + _user_text(body))
+
+    async def _respond(self, request: web.Request, body: JSON, reply: Reply) -> web.StreamResponse:
+        match reply:
+            case Slow(delay_s=delay, then=then):
+                await asyncio.sleep(delay)  # cancelled by stop() or by the client hanging up
+                return await self._respond(request, body, then)
+            case Fail(status=status, message=message, retry_after=retry_after, code=code):
+                return _error(status, message, code=code, retry_after=retry_after)
+            case Disconnect():
+                return await self._disconnect(request)
+            case Text() | ToolCalls():
+                answer = self._resolve(reply)
+                if body.get("stream"):
+                    return await self._stream(request, body, answer)
+                return web.json_response(self._completion(body, answer))
+        raise TypeError(f"not a scripted reply: {reply!r}")
+
+    @staticmethod
+    async def _disconnect(request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.close()
+        # With handler_cancellation, losing the connection cancels this handler silently;
+        # returning or raising instead would make aiohttp log a write to a closed socket.
+        await asyncio.sleep(60)
+        raise ConnectionResetError("scripted disconnect was not noticed")
+
+    def _resolve(self, reply: Text | ToolCalls) -> _Answer:
+        """Assign tool-call ids and encode arguments; token counts default to word counts."""
+        if isinstance(reply, Text):
+            content, calls = reply.content, ()
+        else:
+            content, calls = None, tuple(self._encode(call) for call in reply.calls)
+        words = len((content or " ".join(args for _, _, args in calls)).split())
+        completion = words if reply.completion_tokens is None else reply.completion_tokens
+        return _Answer(content, calls, _usage(reply.prompt_tokens, completion))
+
+    def _encode(self, call: Call) -> tuple[str, str, str]:
+        # A str is sent verbatim so tests can script malformed arguments.
+        args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
+        return call.id or f"call_{next(self._call_ids)}", call.name, args
+
+    def _envelope(self, body: JSON, kind: str) -> JSON:
+        return {
+            "id": f"chatcmpl-fake{next(self._ids)}",
+            "object": kind,
+            "created": int(time.time()),
+            "model": body["model"],
+            "system_fingerprint": None,
+        }
+
+    def _completion(self, body: JSON, answer: _Answer) -> JSON:
+        message: JSON = {"role": "assistant", "content": answer.content, "refusal": None}
+        if answer.calls:
+            message["tool_calls"] = [
+                {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
+                for i, n, a in answer.calls
+            ]
+        finish = answer.finish_reason
+        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+        envelope = self._envelope(body, "chat.completion")
+        return {**envelope, "choices": [choice], "usage": answer.usage}
+
+    async def _stream(
+        self, request: web.Request, body: JSON, answer: _Answer
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers=_SSE_HEADERS)
+        await response.prepare(request)
+        options = body.get("stream_options") or {}
+        with_usage = bool(options.get("include_usage"))
+        envelope = self._envelope(body, "chat.completion.chunk")  # one id for the whole stream
+        for delta, finish in _deltas(answer):
+            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            chunk: JSON = {**envelope, "choices": [choice]}
+            if with_usage:
+                chunk["usage"] = None  # the real API sends null until the final usage chunk
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        if with_usage:
+            chunk = {**envelope, "choices": [], "usage": answer.usage}
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        if (denied := self._auth_error(request)) is not None:
+            return denied
+        data = [self._model(m) for m in self.models if m != ANY_MODEL]
+        return web.json_response({"object": "list", "data": data})
+
+    @staticmethod
+    def _model(model: str) -> JSON:
+        return {"id": model, "object": "model", "created": 0, "owned_by": "nova-tests"}
+
+    @staticmethod
+    async def _unknown(request: web.Request) -> web.Response:
+        return _error(404, f"Invalid URL ({request.method} {request.path})")
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    default = (lambda _body: Text(args.reply)) if args.reply is not None else None
+    fake = FakeOpenAI(
+        models=args.model or (ANY_MODEL,), api_key=args.api_key, default=default, port=args.port
+    )
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(sig, stopped.set)
+    async with fake:
+        print(fake.base_url, flush=True)
+        await stopped.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake OpenAI-compatible API.")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--reply", help="answer every request with this text (default: echo)")
+    parser.add_argument("--model", action="append", help="accepted model (repeat; default any)")
+    parser.add_argument("--api-key", help="require this bearer key")
+    asyncio.run(_serve(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

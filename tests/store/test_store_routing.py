@@ -1,0 +1,64 @@
+"""Routing decisions and event de-duplication."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from novabot.message import ConversationKey
+from novabot.store import Store
+
+KEY = ConversationKey("discord", "G1", "T1")
+OTHER_THREAD = ConversationKey("discord", "G1", "T2")
+
+
+async def test_last_decision_carries_the_routed_message_text(store: Store) -> None:
+    message_id = await store.add_message(KEY, "user", "please refactor this")
+    await store.record_decision(
+        KEY,
+        agent="coder",
+        rule="keyword",
+        reason="mentions refactor",
+        score=0.9,
+        message_id=message_id,
+    )
+    decision = await store.last_decision(KEY)
+    assert decision is not None
+    assert (decision.agent, decision.rule, decision.reason) == (
+        "coder",
+        "keyword",
+        "mentions refactor",
+    )
+    assert decision.score == 0.9
+    assert (decision.message_id, decision.message_text) == (message_id, "please refactor this")
+    assert decision.created_at.tzinfo is not None
+    assert await store.last_decision(OTHER_THREAD) is None
+
+
+async def test_last_decision_is_the_newest_and_may_have_no_message(store: Store) -> None:
+    first = await store.record_decision(KEY, agent="a", rule="r1", reason="x", score=0.1)
+    second = await store.record_decision(KEY, agent="b", rule="default", reason="y", score=0)
+    assert second > first
+    decision = await store.last_decision(KEY)
+    assert decision is not None
+    assert (decision.agent, decision.message_id, decision.message_text) == ("b", None, None)
+    assert isinstance(decision.score, float)
+
+
+async def test_claim_event_is_true_once_per_platform_and_id(store: Store) -> None:
+    assert await store.claim_event("slack", "Ev1") is True
+    assert await store.claim_event("slack", "Ev1") is False
+    assert await store.claim_event("discord", "Ev1") is True
+    assert await store.claim_event("slack", "Ev2") is True
+
+
+async def test_claim_event_is_atomic_under_concurrency(store: Store) -> None:
+    results = await asyncio.gather(*(store.claim_event("slack", "Ev1") for _ in range(50)))
+    assert results.count(True) == 1
+
+
+async def test_claimed_events_survive_reopen(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        assert await store.claim_event("slack", "Ev1") is True
+    async with await Store.open(db_path) as store:
+        assert await store.claim_event("slack", "Ev1") is False
