@@ -24,7 +24,7 @@ class Stream(ABC):
         self.parts.append(delta)
         await self.on_delta(delta)
 
-    async def on_delta(self, delta: str) -> None:
+    async def on_delta(self, delta: str) -> None:  # noqa: B027 (optional hook, no-op by default)
         """Show a new piece at once; platforms that cannot edit messages wait for `finish`."""
 
     @abstractmethod

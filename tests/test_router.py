@@ -58,7 +58,7 @@ async def test_agent_named_by_the_adapter_wins() -> None:
 
 
 async def test_unknown_named_agent_is_an_error_listing_the_agents() -> None:
-    with pytest.raises(UnknownAgentError, match="no agent named 'poet'.*chat, summarizer"):
+    with pytest.raises(UnknownAgentError, match=r"no agent named 'poet'.*chat, summarizer"):
         await router().route(message("hi", agent="poet"))
 
 
