@@ -119,7 +119,7 @@ class Bot:
             self.store,
             LexicalMatcher(self.registry.cards),
             threshold=self.settings.router_lexical_threshold,
-            switch_threshold=self.settings.router_switch_threshold,
+            switch_margin=self.settings.router_switch_margin,
         )
 
     # -- the message path ----------------------------------------------------------------

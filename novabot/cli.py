@@ -106,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nova: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        print(file=sys.stderr)  # end the line the ^C was echoed on
         return 130
 
 

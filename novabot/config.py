@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     history_token_budget: Annotated[int, Field(ge=0)] = 3000
 
     router_lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
-    router_switch_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
+    router_switch_margin: Annotated[float, Field(ge=0, le=1)] = 0.25
 
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY")

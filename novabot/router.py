@@ -4,7 +4,8 @@ The rules, in order:
 1. explicit address: `@translator …` in the text, or an agent named by the adapter
    (`--agent`, a slash-command option);
 2. conversation stickiness: a follow-up goes to the agent that answered last, unless the
-   scope matcher is sure the message is another agent's job;
+   scope matcher finds the message clearly another agent's job (that agent clears the
+   threshold and beats the last agent's own match by `switch_margin`);
 3. the channel's default agent, when one is bound;
 4. the scope matcher's best agent, when it clears the threshold;
 5. else the fallback agent (`chat`).
@@ -55,7 +56,7 @@ class Router:
         *,
         fallback: str = "chat",
         threshold: float = 0.3,
-        switch_threshold: float = 0.6,
+        switch_margin: float = 0.25,
     ) -> None:
         if fallback not in agents:
             raise ValueError(f"the fallback agent '{fallback}' has no scope card")
@@ -64,7 +65,7 @@ class Router:
         self.matcher = matcher
         self.fallback = fallback
         self.threshold = threshold
-        self.switch_threshold = switch_threshold
+        self.switch_margin = switch_margin
 
     async def route(self, message: Message) -> Route:
         explicit = self._explicit(message)
@@ -94,11 +95,14 @@ class Router:
         if previous not in self.agents:
             return None
         best = ranking[0] if ranking else None
-        # The fallback owns no topic, so any real match moves the conversation on; another
-        # agent keeps its conversation unless the match for someone else is strong.
-        bar = self.threshold if previous == self.fallback else self.switch_threshold
-        if best and best.agent != previous and best.score >= bar:
-            return None
+        own = next((c.score for c in ranking if c.agent == previous), 0.0)
+        if (
+            best
+            and best.agent != previous
+            and best.score >= self.threshold
+            and best.score - own >= self.switch_margin
+        ):
+            return None  # "proofread this" after a translation is a new request
         reason = f"follow-up in a conversation {previous} answered"
         return Route(previous, "thread", reason, 1.0, message.text)
 

@@ -136,3 +136,14 @@ async def test_tools_named_on_the_card_are_offered(bot: Bot, fake_openai: FakeOp
     await bot.handle(message("what time is it in Tokyo?"), RecordingResponder())
     tools = fake_openai.requests[0].body["tools"]
     assert [t["function"]["name"] for t in tools] == ["current_time"]
+
+
+async def test_a_new_request_leaves_the_previous_agent(bot: Bot, fake_openai: FakeOpenAI) -> None:
+    await bot.handle(message("translate 'good morning' into French"), RecordingResponder())
+    outcome = await bot.handle(message("proofread this: their going home"), RecordingResponder())
+    assert outcome.route and (outcome.route.agent, outcome.route.rule) == ("proofreader", "lexical")
+    follow_up = await bot.handle(message("and the next sentence?"), RecordingResponder())
+    assert follow_up.route and (follow_up.route.agent, follow_up.route.rule) == (
+        "proofreader",
+        "thread",
+    )
