@@ -11,7 +11,7 @@ import importlib
 import logging
 import pkgutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -33,6 +33,10 @@ from novabot.turn import Turn
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
+
+
+class CogError(Exception):
+    """A cog could not be loaded; the message names it."""
 
 
 class Status(StrEnum):
@@ -69,15 +73,15 @@ class Bot:
         cls,
         settings: Settings,
         *,
-        cogs: str | None = "cogs",
+        cogs: Sequence[str] = ("cogs",),
         card_dirs: Iterable[Path] | None = None,
     ) -> Bot:
         """Open the store, load the cogs and the scope cards, and build the router."""
         store = await Store.open(settings.db_path)
         bot = cls(settings, store, LLM.from_settings(settings))
         try:
-            if cogs:
-                await bot.load_cogs(cogs)
+            for package in cogs:
+                await bot.load_cogs(package)
             bot.load_agents(card_dirs if card_dirs is not None else default_card_dirs(settings))
         except BaseException:
             await bot.close()
@@ -106,11 +110,18 @@ class Bot:
         """Import every module of the cogs package and await its `setup(bot)`."""
         root = importlib.import_module(package)
         for module_info in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package}.{module_info.name}")
-            setup: Callable | None = getattr(module, "setup", None)
-            if setup is None:
-                raise RuntimeError(f"cog {module.__name__} has no `async def setup(bot)`")
-            await setup(self)
+            name = f"{package}.{module_info.name}"
+            try:
+                module = importlib.import_module(name)
+                setup: Callable | None = getattr(module, "setup", None)
+                if setup is None:
+                    raise CogError(f"cog {name} has no `async def setup(bot)`")
+                await setup(self)
+            except CogError:
+                raise
+            except Exception as exc:
+                log.exception("cog %s failed to load", name)
+                raise CogError(f"cog {name} failed to load: {exc}") from exc
 
     def load_agents(self, card_dirs: Iterable[Path]) -> None:
         self.registry.build_agents(load_cards(card_dirs))

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from novabot import __version__
 from novabot.adapters import terminal
-from novabot.bot import Bot
+from novabot.bot import Bot, CogError
 from novabot.cards import CardError
 from novabot.commands import describe_agents
 from novabot.config import HOW_TO_CONFIGURE_LLM, ConfigError, Settings, load_settings
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.resolved_log_file, settings.log_level)
         return asyncio.run(run(settings, args))
-    except (ConfigError, CardError, StoreError, UsageError) as exc:
+    except (ConfigError, CardError, CogError, StoreError, UsageError) as exc:
         print(f"nova: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
