@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from novabot.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
-from novabot.store.records import StoredMessage, now_text
+from novabot.store.records import StoredMessage, from_row, now_text
 
 ROLES = frozenset({"user", "assistant", "system", "tool"})
 
@@ -47,7 +47,7 @@ class MessagesMixin(StoreBase):
             f" WHERE {MATCH_KEY} ORDER BY m.id DESC LIMIT ?",
             (*key_params(key), limit),
         )
-        return [StoredMessage.from_row(row) for row in reversed(rows)]
+        return [from_row(StoredMessage, row) for row in reversed(rows)]
 
     async def last_agent(self, key: ConversationKey) -> str | None:
         """The agent that last answered in this conversation (assistant messages only)."""

@@ -7,8 +7,11 @@ readable in the sqlite3 shell, and avoids the deprecated sqlite3 datetime adapte
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+Record = TypeVar("Record")
 
 
 def now_text() -> str:
@@ -38,19 +41,6 @@ class StoredMessage:
     tokens: int | None
     created_at: datetime
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> StoredMessage:
-        return cls(
-            id=row["id"],
-            role=row["role"],
-            content=row["content"],
-            agent=row["agent"],
-            user_id=row["user_id"],
-            user_name=row["user_name"],
-            tokens=row["tokens"],
-            created_at=parse_time(row["created_at"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class RoutingRecord:
@@ -64,18 +54,6 @@ class RoutingRecord:
     message_id: int | None
     message_text: str | None
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> RoutingRecord:
-        return cls(
-            agent=row["agent"],
-            rule=row["rule"],
-            reason=row["reason"],
-            score=float(row["score"]),
-            created_at=parse_time(row["created_at"]),
-            message_id=row["message_id"],
-            message_text=row["message_text"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class UsageRow:
@@ -87,12 +65,13 @@ class UsageRow:
     prompt_tokens: int
     completion_tokens: int
 
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> UsageRow:
-        return cls(
-            agent=row["agent"],
-            model=row["model"],
-            calls=row["calls"],
-            prompt_tokens=row["prompt_tokens"],
-            completion_tokens=row["completion_tokens"],
-        )
+
+def from_row(cls: type[Record], row: sqlite3.Row) -> Record:
+    """Build a record from a row whose column names match its fields.
+
+    `created_at` columns come back as datetimes; everything else as SQLite stored it.
+    """
+    values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    if "created_at" in values:
+        values["created_at"] = parse_time(values["created_at"])
+    return cls(**values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from novabot.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
-from novabot.store.records import RoutingRecord, now_text
+from novabot.store.records import RoutingRecord, from_row, now_text
 
 
 class RoutingMixin(StoreBase):
@@ -41,4 +41,4 @@ class RoutingMixin(StoreBase):
             f" WHERE {MATCH_KEY} ORDER BY r.id DESC LIMIT 1",
             key_params(key),
         )
-        return None if row is None else RoutingRecord.from_row(row)
+        return None if row is None else from_row(RoutingRecord, row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from novabot.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
-from novabot.store.records import UsageRow, now_text
+from novabot.store.records import UsageRow, from_row, now_text
 
 _TOTALS = (
     "SELECT u.agent, u.model, COUNT(*) AS calls,"
@@ -46,4 +46,4 @@ class UsageMixin(StoreBase):
                 + _GROUP,
                 key_params(key),
             )
-        return [UsageRow.from_row(row) for row in rows]
+        return [from_row(UsageRow, row) for row in rows]
