@@ -17,158 +17,47 @@ import asyncio
 import contextlib
 import itertools
 import json
-import re
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from aiohttp import web
 
-JSON = dict[str, Any]
+from tests.fakes.openai_wire import (
+    JSON,
+    Answer,
+    Call,
+    Disconnect,
+    Fail,
+    RecordedRequest,
+    Reply,
+    Slow,
+    Text,
+    ToolCalls,
+    error_response,
+    stream_deltas,
+    usage_json,
+    user_text,
+)
+
+__all__ = [
+    "ANY_MODEL",
+    "Call",
+    "Disconnect",
+    "Fail",
+    "FakeOpenAI",
+    "RecordedRequest",
+    "Reply",
+    "Slow",
+    "Text",
+    "ToolCalls",
+]
 ANY_MODEL = "*"  # put in `models` to accept every model name (handy for manual trials)
 _GRACE_S = 0.25  # in-flight handlers are cancelled anyway; don't wait for them
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 _WAIT_LIMIT_S = 5.0  # a test waiting for a request that never comes fails instead of hanging
-
-
-@dataclass(frozen=True)
-class Text:
-    """An assistant text answer; completion_tokens defaults to the word count."""
-
-    content: str
-    prompt_tokens: int = 10
-    completion_tokens: int | None = None
-
-
-@dataclass(frozen=True)
-class Call:
-    """One tool call; a str `arguments` is sent verbatim so tests can send malformed JSON."""
-
-    name: str
-    arguments: dict[str, Any] | str
-    id: str | None = None
-
-
-@dataclass(frozen=True)
-class ToolCalls:
-    """An assistant turn that asks for tools (finish_reason "tool_calls")."""
-
-    calls: tuple[Call, ...]
-    prompt_tokens: int = 10
-    completion_tokens: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "calls", tuple(self.calls))  # accept a list too
-
-
-@dataclass(frozen=True)
-class Fail:
-    """An OpenAI-style error response, optionally with a Retry-After header (seconds)."""
-
-    status: int
-    message: str = "scripted failure"
-    retry_after: float | None = None
-    code: str | None = None
-
-
-@dataclass(frozen=True)
-class Slow:
-    """Wait delay_s (cancellably) before answering with `then`; used to trigger timeouts."""
-
-    delay_s: float
-    then: Reply
-
-
-@dataclass(frozen=True)
-class Disconnect:
-    """Drop the connection without sending any response."""
-
-
-Reply = Text | ToolCalls | Fail | Slow | Disconnect
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request to /v1/chat/completions. Header names are lower-cased (HTTP is
-    case-insensitive); body is the parsed JSON ({} if it was not a JSON object)."""
-
-    path: str
-    headers: dict[str, str]
-    body: JSON
-    received_at: float  # time.monotonic()
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """A Text/ToolCalls reply resolved into wire values (tool-call ids assigned)."""
-
-    content: str | None
-    calls: tuple[tuple[str, str, str], ...]  # (id, name, arguments JSON text)
-    usage: JSON
-
-    @property
-    def finish_reason(self) -> str:
-        return "tool_calls" if self.calls else "stop"
-
-
-def _user_text(body: JSON) -> str:
-    """Content of the last user message; multimodal parts are joined as text."""
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):
-                return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-            return content if isinstance(content, str) else ""
-    return ""
-
-
-def _usage(prompt: int, completion: int) -> JSON:
-    total = prompt + completion
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
-
-
-def _error(
-    status: int, message: str, *, code: str | None = None, retry_after: float | None = None
-) -> web.Response:
-    # Same shape as api.openai.com, so the SDK maps status -> exception and keeps `.code`.
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    kind = "requests" if status == 429 else kind  # what api.openai.com says for rate limits
-    error = {"message": message, "type": kind, "param": None, "code": code}
-    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
-    return web.json_response({"error": error}, status=status, headers=headers)
-
-
-def _words(text: str) -> list[str]:
-    """Split like a tokenizer would stream: pieces that concatenate back to `text`."""
-    return re.findall(r"\S+\s*|\s+", text)
-
-
-def _fragments(text: str, parts: int = 4) -> list[str]:
-    """Split tool arguments into several pieces, as the real API streams them."""
-    size = max(1, -(-len(text) // parts))
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def _deltas(answer: _Answer) -> Iterator[tuple[JSON, str | None]]:
-    """(delta, finish_reason) per streamed chunk, mirroring the real API's layout."""
-    if not answer.calls:
-        yield {"role": "assistant", "content": "", "refusal": None}, None
-        for piece in _words(answer.content or ""):
-            yield {"content": piece}, None
-    for index, (call_id, name, arguments) in enumerate(answer.calls):
-        # id/name/type only on the first fragment of each call; later ones carry arguments.
-        function = {"name": name, "arguments": ""}
-        head = {"index": index, "id": call_id, "type": "function", "function": function}
-        first: JSON = {"tool_calls": [head]}
-        if index == 0:
-            first = {"role": "assistant", "content": None, "refusal": None, **first}
-        yield first, None
-        for piece in _fragments(arguments):
-            yield {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, None
-    yield {}, answer.finish_reason
 
 
 class FakeOpenAI:
@@ -265,7 +154,7 @@ class FakeOpenAI:
     def last_user_text(self) -> str:
         if not self.requests:
             raise AssertionError("no chat-completions request was received")
-        return _user_text(self.requests[-1].body)
+        return user_text(self.requests[-1].body)
 
     # handlers
 
@@ -277,7 +166,7 @@ class FakeOpenAI:
         expected = f"Bearer {self.api_key}"
         if self.api_key is None or request.headers.get("Authorization") == expected:
             return None
-        return _error(401, "Incorrect API key provided.", code="invalid_api_key")
+        return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
 
     def _accepts(self, model: object) -> bool:
         return isinstance(model, str) and (ANY_MODEL in self.models or model in self.models)
@@ -303,20 +192,20 @@ class FakeOpenAI:
         if (denied := self._auth_error(request)) is not None:
             return denied
         if body is None:
-            return _error(400, "We could not parse the JSON body of your request.")
+            return error_response(400, "We could not parse the JSON body of your request.")
         model = body.get("model")
         if not model:
-            return _error(400, "you must provide a model parameter")
+            return error_response(400, "you must provide a model parameter")
         if not self._accepts(model):
             missing = f"The model `{model}` does not exist or you do not have access to it."
-            return _error(404, missing, code="model_not_found")
+            return error_response(404, missing, code="model_not_found")
         reply = self._queue.popleft() if self._queue else self._default_reply(body)
         return await self._respond(request, body, reply)
 
     def _default_reply(self, body: JSON) -> Reply:
         if self.default is not None:
             return self.default(body)
-        return Text("echo: " + _user_text(body))
+        return Text("echo: " + user_text(body))
 
     async def _respond(self, request: web.Request, body: JSON, reply: Reply) -> web.StreamResponse:
         match reply:
@@ -324,7 +213,7 @@ class FakeOpenAI:
                 await asyncio.sleep(delay)  # cancelled by stop() or by the client hanging up
                 return await self._respond(request, body, then)
             case Fail(status=status, message=message, retry_after=retry_after, code=code):
-                return _error(status, message, code=code, retry_after=retry_after)
+                return error_response(status, message, code=code, retry_after=retry_after)
             case Disconnect():
                 return await self._disconnect(request)
             case Text() | ToolCalls():
@@ -343,7 +232,7 @@ class FakeOpenAI:
         await asyncio.sleep(60)
         raise ConnectionResetError("scripted disconnect was not noticed")
 
-    def _resolve(self, reply: Text | ToolCalls) -> _Answer:
+    def _resolve(self, reply: Text | ToolCalls) -> Answer:
         """Assign tool-call ids and encode arguments; token counts default to word counts."""
         if isinstance(reply, Text):
             content, calls = reply.content, ()
@@ -351,7 +240,7 @@ class FakeOpenAI:
             content, calls = None, tuple(self._encode(call) for call in reply.calls)
         words = len((content or " ".join(args for _, _, args in calls)).split())
         completion = words if reply.completion_tokens is None else reply.completion_tokens
-        return _Answer(content, calls, _usage(reply.prompt_tokens, completion))
+        return Answer(content, calls, usage_json(reply.prompt_tokens, completion))
 
     def _encode(self, call: Call) -> tuple[str, str, str]:
         # A str is sent verbatim so tests can script malformed arguments.
@@ -367,7 +256,7 @@ class FakeOpenAI:
             "system_fingerprint": None,
         }
 
-    def _completion(self, body: JSON, answer: _Answer) -> JSON:
+    def _completion(self, body: JSON, answer: Answer) -> JSON:
         message: JSON = {"role": "assistant", "content": answer.content, "refusal": None}
         if answer.calls:
             message["tool_calls"] = [
@@ -379,15 +268,13 @@ class FakeOpenAI:
         envelope = self._envelope(body, "chat.completion")
         return {**envelope, "choices": [choice], "usage": answer.usage}
 
-    async def _stream(
-        self, request: web.Request, body: JSON, answer: _Answer
-    ) -> web.StreamResponse:
+    async def _stream(self, request: web.Request, body: JSON, answer: Answer) -> web.StreamResponse:
         response = web.StreamResponse(headers=_SSE_HEADERS)
         await response.prepare(request)
         options = body.get("stream_options") or {}
         with_usage = bool(options.get("include_usage"))
         envelope = self._envelope(body, "chat.completion.chunk")  # one id for the whole stream
-        for delta, finish in _deltas(answer):
+        for delta, finish in stream_deltas(answer):
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
             chunk: JSON = {**envelope, "choices": [choice]}
             if with_usage:
@@ -412,7 +299,7 @@ class FakeOpenAI:
 
     @staticmethod
     async def _unknown(request: web.Request) -> web.Response:
-        return _error(404, f"Invalid URL ({request.method} {request.path})")
+        return error_response(404, f"Invalid URL ({request.method} {request.path})")
 
 
 async def _serve(args: argparse.Namespace) -> None:
