@@ -39,13 +39,13 @@ class TerminalResponder(Responder):
 
     async def say(self, text: str, *, agent: str | None = None) -> None:
         target = self.out if agent else self.notices
-        target.write(self._prefix(agent) + text.rstrip("\n") + "\n")
+        target.write(self.prefix(agent) + text.rstrip("\n") + "\n")
         target.flush()
 
     def stream(self, *, agent: str | None = None) -> Stream:
         return _TerminalStream(self, agent)
 
-    def _prefix(self, agent: str | None) -> str:
+    def prefix(self, agent: str | None) -> str:
         return f"{agent} › " if agent and self.show_agent else ""
 
 
@@ -58,7 +58,7 @@ class _TerminalStream(Stream):
     async def on_delta(self, delta: str) -> None:
         out = self._responder.out
         if len(self.parts) == 1:
-            out.write(self._responder._prefix(self._agent))
+            out.write(self._responder.prefix(self._agent))
         out.write(delta)
         out.flush()
 
