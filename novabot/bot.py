@@ -7,6 +7,7 @@ with an error id, and the log holds the traceback under the same id.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
@@ -65,6 +66,7 @@ class Bot:
         self.llm = llm
         self.registry = Registry()
         self.router: Router | None = None
+        self._active: set[asyncio.Task[object]] = set()
         for command in BUILTIN_COMMANDS:
             self.registry.add_command(command)
 
@@ -136,6 +138,39 @@ class Bot:
     # -- the message path ----------------------------------------------------------------
 
     async def handle(self, message: Message, responder: Responder) -> Outcome:
+        """Answer one message; the task is tracked so a shutdown can let it finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
+        try:
+            return await self._handle(message, responder)
+        finally:
+            self._active.discard(task)  # type: ignore[arg-type]
+
+    async def follows(self, key: ConversationKey) -> bool:
+        """Whether Nova takes unaddressed messages here: it answered in this conversation
+        before (a thread it is part of), or the channel is bound to an agent."""
+        if await self.store.last_agent(key):
+            return True
+        return await self.store.channel_agent(key.platform, key.channel_id) is not None
+
+    async def drain(self, grace_s: float) -> int:
+        """Let answers in progress finish for up to `grace_s`, then cut the rest short.
+
+        Returns how many were cut. A cut answer's stream closes with a note, and its
+        store writes roll back whole, so nothing is left half-written.
+        """
+        pending = {task for task in self._active if not task.done()}
+        if not pending:
+            return 0
+        _, late = await asyncio.wait(pending, timeout=grace_s)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=5)
+        return len(late)
+
+    async def _handle(self, message: Message, responder: Responder) -> Outcome:
         if message.event_id and not await self.store.claim_event(
             message.key.platform, message.event_id
         ):

@@ -8,7 +8,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from novabot import __version__
+from novabot import __version__, service
 from novabot.adapters import terminal
 from novabot.bot import Bot, CogError
 from novabot.cards import CardError
@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("--thread", help="the thread to look at (default: the main conversation)")
     why.set_defaults(run=run_why)
 
+    run = commands.add_parser("run", help="serve Slack (and other configured platforms)")
+    run.set_defaults(run=run_service)
+
     agents = commands.add_parser("agents", help="list the agents with what they do and do not")
     agents.set_defaults(run=run_agents)
     return parser
@@ -77,6 +80,19 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         text = " ".join(args.text)
         outcome = await terminal.ask(bot, text, agent=args.agent, thread=args.thread)
     return terminal.exit_code(outcome)
+
+
+async def run_service(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        adapters = service.configured_adapters(bot, settings)
+        if not adapters:
+            raise UsageError(
+                "no platform is configured: set NOVA_SLACK_BOT_TOKEN (see README), "
+                "or use `nova chat` in the terminal"
+            )
+        await service.serve(bot, adapters, grace_s=settings.shutdown_grace_s)
+    return 0
 
 
 async def run_why(settings: Settings, args: argparse.Namespace) -> int:

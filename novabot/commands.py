@@ -56,7 +56,11 @@ def describe_agents(bot: Bot) -> str:
 
 
 async def why_command(ctx: CommandContext, args: str) -> str:
-    record = await ctx.bot.store.last_decision(ctx.key)
+    store = ctx.bot.store
+    record = await store.last_decision(ctx.key)
+    if record is None and ctx.key.thread_id is None:
+        # Asked at channel level (a slash command): the channel's latest thread counts.
+        record = await store.last_channel_decision(ctx.key.platform, ctx.key.channel_id)
     if record is None:
         return "Nothing has been routed in this conversation yet."
     said = f' for "{_clip(record.message_text)}"' if record.message_text else ""

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     router_lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
     router_switch_margin: Annotated[float, Field(ge=0, le=1)] = 0.25
 
+    http_host: str = "127.0.0.1"
+    http_port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    shutdown_grace_s: Annotated[float, Field(ge=0)] = 20.0
+    """How long `nova run` lets in-flight answers finish on SIGINT/SIGTERM."""
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+    slack_update_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    """How often a streaming Slack answer is edited (Slack allows about one edit a second)."""
+
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
     )
@@ -60,7 +72,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
     )
 
-    @field_validator("llm_base_url", "openai_base_url")
+    @field_validator("llm_base_url", "openai_base_url", "slack_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
@@ -69,6 +81,12 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https:// (got {value!r})")
         return value.rstrip("/")
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # `NOVA_SLACK_APP_TOKEN=` in a .env file means "not set", not "an empty token".
+        return value if value and value.get_secret_value().strip() else None
 
     @field_validator("log_level")
     @classmethod

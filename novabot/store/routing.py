@@ -33,12 +33,20 @@ class RoutingMixin(StoreBase):
 
     async def last_decision(self, key: ConversationKey) -> RoutingRecord | None:
         """The conversation's latest decision, with the routed message's text if linked."""
+        return await self._latest_decision(MATCH_KEY, key_params(key))
+
+    async def last_channel_decision(self, platform: str, channel_id: str) -> RoutingRecord | None:
+        """The latest decision in any conversation (thread) of a channel."""
+        where = "c.platform = ? AND c.channel_id = ?"
+        return await self._latest_decision(where, (platform, channel_id))
+
+    async def _latest_decision(self, where: str, params: tuple[str, ...]) -> RoutingRecord | None:
         row = await self._db.fetchone(
             "SELECT r.agent, r.rule, r.reason, r.score, r.created_at, r.message_id,"
             " m.content AS message_text"
             " FROM routing_decisions r JOIN conversations c ON c.id = r.conversation_id"
             " LEFT JOIN messages m ON m.id = r.message_id"
-            f" WHERE {MATCH_KEY} ORDER BY r.id DESC LIMIT 1",
-            key_params(key),
+            f" WHERE {where} ORDER BY r.id DESC LIMIT 1",
+            params,
         )
         return None if row is None else from_row(RoutingRecord, row)

@@ -240,7 +240,8 @@ class FakeOpenAI:
             content, calls = None, tuple(self._encode(call) for call in reply.calls)
         words = len((content or " ".join(args for _, _, args in calls)).split())
         completion = words if reply.completion_tokens is None else reply.completion_tokens
-        return Answer(content, calls, usage_json(reply.prompt_tokens, completion))
+        delay = reply.chunk_delay_s if isinstance(reply, Text) else 0.0
+        return Answer(content, calls, usage_json(reply.prompt_tokens, completion), delay)
 
     def _encode(self, call: Call) -> tuple[str, str, str]:
         # A str is sent verbatim so tests can script malformed arguments.
@@ -280,6 +281,8 @@ class FakeOpenAI:
             if with_usage:
                 chunk["usage"] = None  # the real API sends null until the final usage chunk
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            if answer.chunk_delay_s:
+                await asyncio.sleep(answer.chunk_delay_s)
         if with_usage:
             chunk = {**envelope, "choices": [], "usage": answer.usage}
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())

@@ -23,6 +23,8 @@ class Text:
     content: str
     prompt_tokens: int = 10
     completion_tokens: int | None = None
+    chunk_delay_s: float = 0.0
+    """Pause between streamed chunks, to make a stream last as long as a real model's."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Answer:
     content: str | None
     calls: tuple[tuple[str, str, str], ...]  # (id, name, arguments JSON text)
     usage: JSON
+    chunk_delay_s: float = 0.0
 
     @property
     def finish_reason(self) -> str:

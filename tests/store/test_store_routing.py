@@ -62,3 +62,16 @@ async def test_claimed_events_survive_reopen(db_path: Path) -> None:
         assert await store.claim_event("slack", "Ev1") is True
     async with await Store.open(db_path) as store:
         assert await store.claim_event("slack", "Ev1") is False
+
+
+async def test_last_channel_decision_spans_the_channels_threads(store: Store) -> None:
+    first = ConversationKey("slack", "C1", "1.0")
+    second = ConversationKey("slack", "C1", "2.0")
+    await store.record_decision(first, agent="chat", rule="fallback", reason="r1", score=0.1)
+    await store.record_decision(second, agent="translator", rule="lexical", reason="r2", score=1)
+    await store.record_decision(
+        ConversationKey("slack", "C2", None), agent="summarizer", rule="x", reason="r3", score=1
+    )
+    latest = await store.last_channel_decision("slack", "C1")
+    assert latest is not None and (latest.agent, latest.reason) == ("translator", "r2")
+    assert await store.last_channel_decision("slack", "C9") is None

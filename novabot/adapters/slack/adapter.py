@@ -1,0 +1,97 @@
+"""The Slack adapter: one bolt `AsyncApp`, served over Socket Mode or the Events API."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from novabot.adapters.slack import commands, events
+from novabot.adapters.slack.responder import SlackClients
+from novabot.bot import Bot
+from novabot.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class SlackAdapter:
+    """Started and stopped by `nova run`; translates between Slack and the bot core."""
+
+    name = "slack"
+
+    def __init__(self, bot: Bot, settings: Settings) -> None:
+        if settings.slack_bot_token is None:
+            raise ConfigError("NOVA_SLACK_BOT_TOKEN is not set")
+        self.settings = settings
+        self.socket_mode = settings.slack_app_token is not None
+        if not self.socket_mode and settings.slack_signing_secret is None:
+            raise ConfigError(
+                "NOVA_SLACK_SIGNING_SECRET is required when Slack uses the Events API over "
+                "HTTP (or set NOVA_SLACK_APP_TOKEN for Socket Mode)"
+            )
+        self.clients = make_clients(settings)
+        secret = settings.slack_signing_secret
+        self.app = AsyncApp(
+            client=self.clients.main,
+            signing_secret=secret.get_secret_value() if secret else "",
+            # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
+            request_verification_enabled=not self.socket_mode,
+            logger=logging.getLogger("novabot.slack.bolt"),
+        )
+        events.register(self.app, bot, self.clients)
+        commands.register(self.app, bot, self.clients)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def description(self) -> str:
+        if self.socket_mode:
+            return "Slack (Socket Mode)"
+        host, port = self.settings.http_host, self.settings.http_port
+        return f"Slack (Events API at http://{host}:{port}{EVENTS_PATH})"
+
+    async def start(self) -> None:
+        if self.socket_mode:
+            token = self.settings.slack_app_token
+            assert token is not None
+            self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
+            await self._socket.connect_async()
+            return
+        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+
+    async def stop(self) -> None:
+        """Stop taking new events; answers already under way are the bot's to drain."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def make_clients(settings: Settings) -> SlackClients:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base_url = f"{settings.slack_api_url}/" if settings.slack_api_url else SLACK_API_URL
+    main = AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+    best_effort = AsyncWebClient(token=token, base_url=base_url)
+    return SlackClients(main, best_effort, settings.slack_update_interval_s)

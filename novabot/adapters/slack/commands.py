@@ -1,0 +1,74 @@
+"""The `/nova` slash command: ask, agents, why, bind, unbind, help."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackClientError
+
+from novabot.adapters.slack.events import PLATFORM
+from novabot.adapters.slack.format import to_mrkdwn
+from novabot.adapters.slack.responder import SlackClients, SlackResponder, log_slack_error
+from novabot.bot import Bot
+from novabot.message import ConversationKey, Message
+
+log = logging.getLogger(__name__)
+
+USAGE = "Usage: `/nova ask <question>` · `agents` · `why` · `bind <agent>` · `unbind` · `help`"
+CORE_SUBCOMMANDS = {"agents", "why", "bind", "unbind", "usage", "help"}
+SHOWN_TO_CHANNEL = {"bind", "unbind"}
+"""Everyone in the channel should know when its messages start going to one agent."""
+
+
+def register(app: AsyncApp, bot: Bot, clients: SlackClients) -> None:
+    @app.command("/nova")
+    async def on_nova(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # within Slack's 3 seconds; the work follows
+        name, _, rest = (command.get("text") or "").strip().partition(" ")
+        name, rest = name.lower(), rest.strip()
+        if name == "ask":
+            await ask(bot, clients, command, rest, respond)
+        elif name in CORE_SUBCOMMANDS or not name:
+            await run_core(bot, command, name or "help", rest, respond)
+        else:
+            await respond(text=f"Unknown subcommand `{name}`. {USAGE}", response_type="ephemeral")
+
+
+async def run_core(
+    bot: Bot, command: dict[str, Any], name: str, args: str, respond: AsyncRespond
+) -> None:
+    key = ConversationKey(PLATFORM, command["channel_id"], None)
+    text = await bot.run_command(key, command["user_id"], name, args)
+    if name == "help":
+        text = f"{USAGE}\n\n{text}"
+    visibility = "in_channel" if name in SHOWN_TO_CHANNEL else "ephemeral"
+    await respond(text=to_mrkdwn(text), response_type=visibility)
+
+
+async def ask(
+    bot: Bot, clients: SlackClients, command: dict[str, Any], question: str, respond: AsyncRespond
+) -> None:
+    """Post the question in the channel and answer it in that message's thread.
+
+    A slash command's text is invisible to the channel; posting it first gives the
+    answer a visible thread that later follow-ups continue.
+    """
+    if not question:
+        await respond(text="Usage: `/nova ask <question>`", response_type="ephemeral")
+        return
+    channel, user = command["channel_id"], command["user_id"]
+    try:
+        posted = await SlackResponder(clients, channel, None).post(
+            f"<@{user}> asked: {to_mrkdwn(question)}"
+        )
+    except SlackClientError as exc:
+        log_slack_error(exc, channel, "posting a /nova ask question")
+        await respond(
+            text="I can't post in this channel. Invite me with `/invite @Nova` and try again.",
+            response_type="ephemeral",
+        )
+        return
+    message = Message(ConversationKey(PLATFORM, channel, posted), question, user_id=user)
+    await bot.handle(message, SlackResponder(clients, channel, posted))

@@ -1,0 +1,63 @@
+"""`nova run`: every configured adapter in one process, stopped cleanly on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Protocol
+
+from novabot.bot import Bot
+from novabot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    name: str
+
+    @property
+    def description(self) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
+    """The adapters whose settings are present; their modules load only when needed."""
+    adapters: list[Adapter] = []
+    if settings.slack_bot_token is not None:
+        from novabot.adapters.slack.adapter import SlackAdapter
+
+        adapters.append(SlackAdapter(bot, settings))
+    return adapters
+
+
+async def serve(
+    bot: Bot, adapters: Sequence[Adapter], *, grace_s: float, stop: asyncio.Event | None = None
+) -> None:
+    """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then shut down in order:
+    stop taking events, let answers in progress finish (up to `grace_s`), close."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    started: list[Adapter] = []
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
+            log.info("started %s", adapter.description)
+            print(f"nova: listening on {adapter.description}", flush=True)
+        await stop.wait()
+        print("nova: stopping…", flush=True)
+    finally:
+        for adapter in reversed(started):
+            await adapter.stop()
+        cut = await bot.drain(grace_s)
+        if cut:
+            log.warning("cut %d answers short at shutdown", cut)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

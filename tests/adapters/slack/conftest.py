@@ -1,0 +1,123 @@
+"""A running Slack adapter (HTTP mode) wired to a fake Slack and a fake OpenAI server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from novabot.adapters.slack.adapter import SlackAdapter
+from novabot.bot import Bot
+from novabot.config import Settings
+from tests.fakes.slack_server import FakeSlack, event_body, signed_headers, slash_body
+
+SECRET = "signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
+    """Poll until `check()` is truthy (bolt answers after it has acked the request)."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.02)
+
+
+@dataclass
+class RunningSlack:
+    bot: Bot
+    adapter: SlackAdapter
+    fake: FakeSlack
+    url: str
+    stopped: bool = False
+
+    async def stop(self) -> None:
+        """Shut down as `nova run` does: stop intake, drain answers, close."""
+        if self.stopped:
+            return
+        self.stopped = True
+        await self.adapter.stop()
+        await self.bot.drain(5)
+        await self.bot.close()
+
+    async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str, float]:
+        started = time.monotonic()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url, data=body.encode(), headers=headers) as response,
+        ):
+            return response.status, await response.text(), time.monotonic() - started
+
+    async def event(self, event: dict[str, Any], *, event_id: str = "Ev1", **headers: str) -> int:
+        raw = json.dumps(event_body(event, event_id=event_id))
+        status, _, _ = await self.post(raw, signed_headers(raw, SECRET) | headers)
+        return status
+
+    async def command(self, text: str, **options: str) -> tuple[int, str, float]:
+        raw = slash_body(text, response_url=self.fake.response_url(), **options)
+        return await self.post(raw, signed_headers(raw, SECRET))
+
+    def replies(self, channel: str, thread_ts: str | None) -> list[dict[str, Any]]:
+        return [m for m in self.fake.messages[channel] if m.get("thread_ts") == thread_ts]
+
+
+def slack_settings(settings: Settings, fake: FakeSlack, **update: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": SecretStr(fake.token),
+        "slack_signing_secret": SecretStr(SECRET),
+        "slack_api_url": fake.api_url.rstrip("/"),
+        "http_port": free_port(),
+        "slack_update_interval_s": 0.2,
+    }
+    return settings.model_copy(update=values | update)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+StartSlack = Callable[..., Awaitable[RunningSlack]]
+
+
+@pytest.fixture
+async def start_slack(settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[StartSlack]:
+    """Start (and, at the end, stop) Nova's Slack adapter; call again for a restart."""
+    running: list[RunningSlack] = []
+    chosen = slack_settings(settings, fake_slack)
+
+    async def start(**update: Any) -> RunningSlack:
+        final = chosen.model_copy(update=update)
+        bot = await Bot.start(final)
+        adapter = SlackAdapter(bot, final)
+        await adapter.start()
+        url = f"http://127.0.0.1:{final.http_port}/slack/events"
+        running.append(RunningSlack(bot, adapter, fake_slack, url))
+        return running[-1]
+
+    yield start
+    for instance in reversed(running):
+        await instance.stop()
+
+
+@pytest.fixture
+async def slack(start_slack: StartSlack) -> RunningSlack:
+    return await start_slack()
