@@ -18,7 +18,13 @@ from enum import StrEnum
 from pathlib import Path
 
 from novabot.cards import load_cards, shipped_cards_dir
-from novabot.commands import BUILTIN_COMMANDS, Command, CommandContext, CommandError
+from novabot.commands import (
+    BUILTIN_COMMANDS,
+    Command,
+    CommandContext,
+    CommandError,
+    CommandReply,
+)
 from novabot.config import Settings
 from novabot.history import fit_history
 from novabot.lexical import LexicalMatcher
@@ -248,15 +254,18 @@ class Bot:
 
     # -- commands ------------------------------------------------------------------------
 
-    async def run_command(self, key: ConversationKey, user_id: str, name: str, args: str) -> str:
-        """Run a command by name and return the text to show (usage errors included)."""
+    async def run_command(
+        self, key: ConversationKey, user_id: str, name: str, args: str
+    ) -> CommandReply:
+        """Run a command by name; usage errors come back as a reply that is not ok."""
         command = self.commands.get(name.lower())
         if command is None:
-            return f"Unknown command '{name}'. Try: " + ", ".join(self.commands)
+            known = ", ".join(self.commands)
+            return CommandReply(f"Unknown command '{name}'. Try: {known}", ok=False)
         try:
-            return await command.handler(CommandContext(self, key, user_id), args)
+            return CommandReply(await command.handler(CommandContext(self, key, user_id), args))
         except CommandError as exc:
-            return str(exc)
+            return CommandReply(str(exc), ok=False)
 
 
 def default_card_dirs(settings: Settings) -> list[Path]:

@@ -98,7 +98,7 @@ async def run_service(settings: Settings, args: argparse.Namespace) -> int:
 async def run_why(settings: Settings, args: argparse.Namespace) -> int:
     async with started_bot(settings) as bot:
         key = terminal.cli_key(args.thread)
-        print(await bot.run_command(key, terminal.cli_user(), "why", ""))
+        print((await bot.run_command(key, terminal.cli_user(), "why", "")).text)
     return 0
 
 

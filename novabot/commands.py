@@ -21,6 +21,16 @@ class CommandError(Exception):
 
 
 @dataclass(frozen=True)
+class CommandReply:
+    text: str
+    ok: bool = True
+    """False for a usage error or an unknown command: adapters show those privately."""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class CommandContext:
     bot: Bot
     key: ConversationKey

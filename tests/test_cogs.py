@@ -65,7 +65,8 @@ async def test_a_cog_adds_a_tool_and_a_command(
     )
     try:
         key = ConversationKey("test", "C1")
-        assert await bot.run_command(key, "U7", "dice", "20") == "rolled for U7: 20"
+        reply = await bot.run_command(key, "U7", "dice", "20")
+        assert reply.ok and reply.text == "rolled for U7: 20"
         fake_openai.script(ToolCalls((Call("roll", {"sides": 20}, id="r1"),)), Text("You got 20"))
         responder = RecordingResponder()
         await bot.handle(Message(key, "roll a die for me", user_id="U7"), responder)

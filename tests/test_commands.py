@@ -12,7 +12,7 @@ KEY = ConversationKey("test", "C9", None)
 
 async def run(bot: Bot, line: str) -> str:
     name, _, args = line.partition(" ")
-    return await bot.run_command(KEY, "U1", name, args)
+    return (await bot.run_command(KEY, "U1", name, args)).text
 
 
 async def test_agents_lists_scope(bot: Bot) -> None:
@@ -48,3 +48,9 @@ async def test_usage_help_and_unknown(bot: Bot, fake_openai: FakeOpenAI) -> None
     assert (await run(bot, "usage")).startswith("chat (fake-model): 1 calls")
     assert "why — why the last message" in await run(bot, "help")
     assert (await run(bot, "dance")).startswith("Unknown command 'dance'. Try: agents, why")
+
+
+async def test_usage_errors_are_marked_not_ok(bot: Bot) -> None:
+    assert (await bot.run_command(KEY, "U1", "bind", "")).ok is False
+    assert (await bot.run_command(KEY, "U1", "nope", "")).ok is False
+    assert (await bot.run_command(KEY, "U1", "agents", "")).ok is True

@@ -122,7 +122,7 @@ class Repl:
             self.key = ConversationKey(PLATFORM, self.key.channel_id, new_thread_name())
             print(f"New thread: {self.key.thread_id}", flush=True)
             return True
-        reply = await self.bot.run_command(self.key, cli_user(), name, args)
+        reply = (await self.bot.run_command(self.key, cli_user(), name, args)).text
         if name == "help":
             reply += "\n" + "\n".join(f"{n} — {s}" for n, s in REPL_ONLY_COMMANDS.items())
         print(reply, flush=True)

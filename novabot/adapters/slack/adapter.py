@@ -54,6 +54,10 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
 
     @property
+    def started(self) -> bool:
+        return self._socket is not None or self._runner is not None
+
+    @property
     def description(self) -> str:
         if self.socket_mode:
             return "Slack (Socket Mode)"

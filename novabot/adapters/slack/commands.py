@@ -33,18 +33,22 @@ def register(app: AsyncApp, bot: Bot, clients: SlackClients) -> None:
         elif name in CORE_SUBCOMMANDS or not name:
             await run_core(bot, command, name or "help", rest, respond)
         else:
-            await respond(text=f"Unknown subcommand `{name}`. {USAGE}", response_type="ephemeral")
+            await tell(respond, f"Unknown subcommand `{name}`. {USAGE}")
 
 
 async def run_core(
     bot: Bot, command: dict[str, Any], name: str, args: str, respond: AsyncRespond
 ) -> None:
     key = ConversationKey(PLATFORM, command["channel_id"], None)
-    text = await bot.run_command(key, command["user_id"], name, args)
-    if name == "help":
-        text = f"{USAGE}\n\n{text}"
-    visibility = "in_channel" if name in SHOWN_TO_CHANNEL else "ephemeral"
-    await respond(text=to_mrkdwn(text), response_type=visibility)
+    reply = await bot.run_command(key, command["user_id"], name, args)
+    text = f"{USAGE}\n\n{reply.text}" if name == "help" else reply.text
+    visibility = "in_channel" if reply.ok and name in SHOWN_TO_CHANNEL else "ephemeral"
+    await tell(respond, text, visibility)
+
+
+async def tell(respond: AsyncRespond, markdown: str, visibility: str = "ephemeral") -> None:
+    """Answer through the command's response_url (works even where Nova is not a member)."""
+    await respond(text=to_mrkdwn(markdown), response_type=visibility)
 
 
 async def ask(
@@ -56,7 +60,7 @@ async def ask(
     answer a visible thread that later follow-ups continue.
     """
     if not question:
-        await respond(text="Usage: `/nova ask <question>`", response_type="ephemeral")
+        await tell(respond, "Usage: `/nova ask <question>`")
         return
     channel, user = command["channel_id"], command["user_id"]
     try:
@@ -65,10 +69,7 @@ async def ask(
         )
     except SlackClientError as exc:
         log_slack_error(exc, channel, "posting a /nova ask question")
-        await respond(
-            text="I can't post in this channel. Invite me with `/invite @Nova` and try again.",
-            response_type="ephemeral",
-        )
+        await tell(respond, "I can't post here. Invite me with `/invite @Nova` and try again.")
         return
     message = Message(ConversationKey(PLATFORM, channel, posted), question, user_id=user)
     await bot.handle(message, SlackResponder(clients, channel, posted))
