@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackClientError
 
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.format import to_mrkdwn
-from novabot.adapters.slack.responder import SlackClients, SlackResponder, log_slack_error
+from novabot.adapters.slack.responder import SlackClients, SlackResponder
 from novabot.bot import Bot
 from novabot.message import ConversationKey, Message
 
@@ -67,8 +67,7 @@ async def ask(
         posted = await SlackResponder(clients, channel, None).post(
             f"<@{user}> asked: {to_mrkdwn(question)}"
         )
-    except SlackClientError as exc:
-        log_slack_error(exc, channel, "posting a /nova ask question")
+    except SlackClientError:  # logged with its error code
         await tell(respond, "I can't post here. Invite me with `/invite @Nova` and try again.")
         return
     message = Message(ConversationKey(PLATFORM, channel, posted), question, user_id=user)

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -59,14 +60,20 @@ class SlackResponder(Responder):
 
     async def post(self, mrkdwn: str) -> str:
         """Post one already formatted message; returns its ts."""
-        response = await self.clients.main.chat_postMessage(
-            channel=self.channel, thread_ts=self.thread_ts, text=mrkdwn, unfurl_links=False
-        )
+        with logged_slack_errors(self.channel, "chat.postMessage"):
+            response = await self.clients.main.chat_postMessage(
+                channel=self.channel, thread_ts=self.thread_ts, text=mrkdwn, unfurl_links=False
+            )
         return str(response["ts"])
 
     async def update(self, ts: str, mrkdwn: str, *, must_arrive: bool) -> None:
         client = self.clients.main if must_arrive else self.clients.best_effort
-        await client.chat_update(channel=self.channel, ts=ts, text=mrkdwn)
+        with logged_slack_errors(self.channel, "chat.update"):
+            await client.chat_update(channel=self.channel, ts=ts, text=mrkdwn)
+
+    async def delete(self, ts: str) -> None:
+        with logged_slack_errors(self.channel, "chat.delete"):
+            await self.clients.main.chat_delete(channel=self.channel, ts=ts)
 
 
 class SlackStream(Stream):
@@ -84,8 +91,8 @@ class SlackStream(Stream):
         who = f"{self.agent} is" if self.agent else "Nova is"
         try:
             self.placeholder = await self.responder.post(f"_{who} thinking…_")
-        except SlackClientError as exc:
-            log_slack_error(exc, self.responder.channel, "posting a placeholder")
+        except SlackClientError:
+            pass  # logged; the answer is posted whole at the end instead
         else:
             self._editor = asyncio.create_task(self._edit_loop())
         return self
@@ -131,15 +138,11 @@ class SlackStream(Stream):
             await self.responder.update(self.placeholder, preview, must_arrive=False)
             self._shown = preview
         except SlackApiError as exc:
-            if exc.response.status_code == 429:
+            if exc.response.status_code == 429:  # skip edits for a while; the final one waits
                 retry_after = float(exc.response.headers.get("Retry-After", 1))
                 self._pause_until = time.monotonic() + retry_after
-                channel = self.responder.channel
-                log.info("rate-limited in %s; no edits for %ss", channel, retry_after)
-            else:
-                log_slack_error(exc, self.responder.channel, "showing progress")
-        except SlackClientError as exc:
-            log_slack_error(exc, self.responder.channel, "showing progress")
+        except SlackClientError:
+            pass  # logged; a progress edit is not worth failing the answer for
 
     async def _stop_editor(self) -> None:
         if self._editor is None:
@@ -150,16 +153,20 @@ class SlackStream(Stream):
         self._editor = None
 
     async def _remove_placeholder(self) -> None:
-        if self.placeholder is None:
-            return
-        try:
-            await self.responder.clients.main.chat_delete(
-                channel=self.responder.channel, ts=self.placeholder
-            )
-        except SlackClientError as exc:
-            log_slack_error(exc, self.responder.channel, "removing a placeholder")
+        if self.placeholder is not None:
+            with contextlib.suppress(SlackClientError):  # logged; a stray "thinking…" is harmless
+                await self.responder.delete(self.placeholder)
 
 
-def log_slack_error(exc: SlackClientError, channel: str, doing: str) -> None:
-    code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-    log.warning("Slack error while %s in channel %s: %s", doing, channel, code)
+@contextlib.contextmanager
+def logged_slack_errors(channel: str, method: str) -> Iterator[None]:
+    """Log a failed Web API call with its channel and Slack's error code, then re-raise."""
+    try:
+        yield
+    except SlackApiError as exc:
+        code = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+        log.warning("Slack %s failed in channel %s: %s", method, channel, code)
+        raise
+    except SlackClientError as exc:
+        log.warning("Slack %s failed in channel %s: %s", method, channel, exc)
+        raise
