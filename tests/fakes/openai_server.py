@@ -21,10 +21,11 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.openai_wire import (
     JSON,
     Answer,
@@ -55,12 +56,11 @@ __all__ = [
     "ToolCalls",
 ]
 ANY_MODEL = "*"  # put in `models` to accept every model name (handy for manual trials)
-_GRACE_S = 0.25  # in-flight handlers are cancelled anyway; don't wait for them
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 _WAIT_LIMIT_S = 5.0  # a test waiting for a request that never comes fails instead of hanging
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     """Scripted OpenAI-compatible server; each chat-completions request consumes one reply."""
 
     def __init__(
@@ -76,9 +76,7 @@ class FakeOpenAI:
         self.default = default
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Reply] = deque()
-        self._wanted_port = port
-        self._port: int | None = None
-        self._runner: web.AppRunner | None = None
+        super().__init__(port)
         self._inflight: set[asyncio.Task[Any]] = set()
         self._arrived = asyncio.Event()
         self._call_ids = itertools.count(1)  # own counter so the first call is always call_1
@@ -86,45 +84,16 @@ class FakeOpenAI:
 
     # lifecycle
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeOpenAI is already started")
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         app.on_response_prepare.append(self._stamp)
-        # handler_cancellation: a client that gives up (timeout) cancels its sleeping handler.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=_GRACE_S
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self._wanted_port)
-        await site.start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
 
-    async def stop(self) -> None:
-        if self._runner is None:
-            return
-        runner, self._runner = self._runner, None
+    async def before_stop(self) -> None:
         # Cancel slow/streaming handlers first so cleanup() has nothing to wait for.
         for task in list(self._inflight):
             task.cancel()
-        await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeOpenAI is not started")
-        return self._port
 
     @property
     def base_url(self) -> str:

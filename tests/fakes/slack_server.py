@@ -22,10 +22,10 @@ import time
 import urllib.parse
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
-from typing import Self
 
 from aiohttp import web
 
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_socket import (
     JSON,
     SocketModeServer,
@@ -36,7 +36,6 @@ from tests.fakes.slack_socket import (
 
 __all__ = ["ApiCall", "FakeSlack", "event_body", "signed_headers", "slash_body"]
 
-_GRACE_S = 0.25
 _BASE_TS_US = 1_700_000_000_000_000  # ts values count up from "1700000000.000100"
 
 
@@ -55,7 +54,7 @@ class _Failure:
     retry_after: float | None
 
 
-class FakeSlack(SocketModeServer):
+class FakeSlack(SocketModeServer, LoopbackServer):
     """Fake slack.com: `api_url` for AsyncWebClient(base_url=...), Socket Mode at /socket."""
 
     def __init__(
@@ -76,8 +75,7 @@ class FakeSlack(SocketModeServer):
         self.users: dict[str, JSON] = {}  # extra fields merged into users.info answers
         self._failures: defaultdict[str, deque[_Failure]] = defaultdict(deque)
         self._ts = itertools.count(1)
-        self._port: int | None = None
-        self._runner: web.AppRunner | None = None
+        super().__init__()
         self._init_socket_mode()
         self._methods = {
             "auth.test": self._auth_test,
@@ -95,39 +93,10 @@ class FakeSlack(SocketModeServer):
 
     # lifecycle
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeSlack is already started")
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response_url/{id}", self._response_url)
-        self._add_socket_route(app)
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=_GRACE_S
-        )
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is None:
-            return
-        runner, self._runner = self._runner, None
-        await runner.cleanup()  # stops listening, then closes sockets (on_shutdown)
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeSlack is not started")
-        return self._port
+        self._add_socket_route(app)  # cleanup() stops listening, then closes sockets
 
     @property
     def api_url(self) -> str:
