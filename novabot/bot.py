@@ -154,9 +154,10 @@ class Bot:
             self._active.discard(task)  # type: ignore[arg-type]
 
     async def follows(self, key: ConversationKey) -> bool:
-        """Whether Nova takes unaddressed messages here: it answered in this conversation
-        before (a thread it is part of), or the channel is bound to an agent."""
-        if await self.store.last_agent(key):
+        """Whether Nova takes unaddressed messages here: a thread it has answered in, or a
+        channel bound to an agent. (Having answered once in a whole channel is not enough:
+        Nova would then answer everyone there.)"""
+        if key.thread_id and await self.store.last_agent(key):
             return True
         return await self.store.channel_agent(key.platform, key.channel_id) is not None
 

@@ -147,3 +147,17 @@ async def test_a_new_request_leaves_the_previous_agent(bot: Bot, fake_openai: Fa
         "proofreader",
         "thread",
     )
+
+
+async def test_nova_follows_its_threads_and_bound_channels_only(
+    bot: Bot, fake_openai: FakeOpenAI
+) -> None:
+    thread = ConversationKey("test", "C1", "T1")
+    channel = ConversationKey("test", "C1", None)
+    assert not await bot.follows(thread)
+    await bot.handle(message("hello", thread), RecordingResponder())
+    await bot.handle(message("hello", channel), RecordingResponder())
+    assert await bot.follows(thread)
+    assert not await bot.follows(channel)  # answering once in a channel is no invitation
+    await bot.store.bind_channel("test", "C1", "chat")
+    assert await bot.follows(channel)
