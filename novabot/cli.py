@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="serve Slack (and other configured platforms)")
     run.set_defaults(run=run_service)
 
+    discord_parser = commands.add_parser("discord", help="Discord set-up: command sync, invite URL")
+    discord_commands = discord_parser.add_subparsers(dest="discord_command", required=True)
+    sync = discord_commands.add_parser("sync", help="register /nova with Discord")
+    sync.add_argument(
+        "--guild", type=int, help="only this guild (instant; global takes up to an hour)"
+    )
+    sync.set_defaults(run=run_discord_sync)
+    invite = discord_commands.add_parser(
+        "invite-url", help="print the URL that adds Nova to a server"
+    )
+    invite.set_defaults(run=run_discord_invite)
+
     agents = commands.add_parser("agents", help="list the agents with what they do and do not")
     agents.set_defaults(run=run_agents)
     return parser
@@ -88,10 +100,31 @@ async def run_service(settings: Settings, args: argparse.Namespace) -> int:
         adapters = service.configured_adapters(bot, settings)
         if not adapters:
             raise UsageError(
-                "no platform is configured: set NOVA_SLACK_BOT_TOKEN (see README), "
+                "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
+                "(see README), "
                 "or use `nova chat` in the terminal"
             )
         await service.serve(bot, adapters, grace_s=settings.shutdown_grace_s)
+    return 0
+
+
+async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from novabot.adapters.discord.adapter import sync_commands
+
+    guilds = [args.guild] if args.guild else settings.discord_guild_ids or [None]
+    async with started_bot(settings) as bot:
+        for guild in guilds:
+            names = await sync_commands(bot, settings, guild)
+            where = f"guild {guild}" if guild else "all guilds (global)"
+            print(f"synced {', '.join('/' + n for n in names)} to {where}")
+    return 0
+
+
+async def run_discord_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from novabot.adapters.discord.adapter import invite_url
+
+    async with started_bot(settings) as bot:
+        print(await invite_url(bot, settings))
     return 0
 
 

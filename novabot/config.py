@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     slack_update_interval_s: Annotated[float, Field(gt=0)] = 1.0
     """How often a streaming Slack answer is edited (Slack allows about one edit a second)."""
 
+    discord_token: SecretStr | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    """Guilds `nova discord sync` targets by default (comma-separated ids)."""
+    discord_update_interval_s: Annotated[float, Field(gt=0)] = 1.0
+
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
     )
@@ -72,7 +79,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
     )
 
-    @field_validator("llm_base_url", "openai_base_url", "slack_api_url")
+    @field_validator("llm_base_url", "openai_base_url", "slack_api_url", "discord_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
@@ -82,7 +89,23 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with http:// or https:// (got {value!r})")
         return value.rstrip("/")
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.strip().startswith(("ws://", "wss://")):
+            raise ValueError(f"must start with ws:// or wss:// (got {value!r})")
+        return value.strip()
+
+    @field_validator("discord_guild_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token")
     @classmethod
     def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         # `NOVA_SLACK_APP_TOKEN=` in a .env file means "not set", not "an empty token".

@@ -32,6 +32,10 @@ def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
         from novabot.adapters.slack.adapter import SlackAdapter
 
         adapters.append(SlackAdapter(bot, settings))
+    if settings.discord_token is not None:
+        from novabot.adapters.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(bot, settings))
     return adapters
 
 

@@ -1,0 +1,1 @@
+"""The Discord adapter: discord.py events and slash commands in, the core's Message out."""

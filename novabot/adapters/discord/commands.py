@@ -1,0 +1,109 @@
+"""`/nova` on Discord: ask (with agent autocomplete), agents, why, bind, unbind, help.
+
+Every interaction is deferred at once (Discord allows three seconds), then answered
+with follow-ups. Mistakes the user can fix are answered privately (ephemeral).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import discord
+from discord import app_commands
+
+from novabot.adapters.discord.events import conversation_key
+from novabot.adapters.discord.surfaces import NO_PINGS, InteractionSurface
+from novabot.bot import Bot
+from novabot.message import Message
+from novabot.surface import SurfaceResponder
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "`/nova ask prompt:<question> [agent:<name>]` · `/nova agents` · `/nova why` · "
+    "`/nova bind agent:<name>` · `/nova unbind` · `/nova help`\n"
+    "Mention me (@Nova) in a channel, or DM me. Start a message with @agent to pick one."
+)
+
+
+def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
+    group = app_commands.Group(name="nova", description="Talk to Nova's scoped agents")
+
+    async def agent_names(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = [name for name in bot.registry.agents if current.lower() in name]
+        return [app_commands.Choice(name=name, value=name) for name in names[:25]]
+
+    @group.command(name="ask", description="Ask Nova; it picks the agent unless you do")
+    @app_commands.describe(prompt="What to ask", agent="Send it to this agent")
+    @app_commands.autocomplete(agent=agent_names)
+    async def ask(interaction: discord.Interaction, prompt: str, agent: str | None = None) -> None:
+        if agent and agent not in bot.registry.agents:
+            known = ", ".join(bot.registry.agents)
+            await private(interaction, f"There is no agent named '{agent}'. Agents: {known}.")
+            return
+        await interaction.response.defer(thinking=True)
+        message = Message(
+            key=conversation_key(interaction.channel),
+            text=prompt,
+            user_id=str(interaction.user.id),
+            user_name=interaction.user.display_name,
+            agent=agent,
+            event_id=f"interaction:{interaction.id}",
+        )
+        surface = InteractionSurface(interaction, interval_s=interval_s)
+        await bot.handle(message, SurfaceResponder(surface))
+
+    async def core(interaction: discord.Interaction, name: str, args: str = "") -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        key = conversation_key(interaction.channel)
+        reply = await bot.run_command(key, str(interaction.user.id), name, args)
+        text = f"{HELP}\n\n{reply.text}" if name == "help" else reply.text
+        await InteractionSurface(interaction, private=True).say(text)
+
+    @group.command(name="agents", description="List the agents and what they do and do not")
+    async def agents(interaction: discord.Interaction) -> None:
+        await core(interaction, "agents")
+
+    @group.command(name="why", description="Why the last message went to the agent it did")
+    async def why(interaction: discord.Interaction) -> None:
+        await core(interaction, "why")
+
+    @group.command(name="bind", description="Send every message in this channel to one agent")
+    @app_commands.describe(agent="The agent for this channel")
+    @app_commands.autocomplete(agent=agent_names)
+    async def bind(interaction: discord.Interaction, agent: str) -> None:
+        await core(interaction, "bind", agent)
+
+    @group.command(name="unbind", description="Stop sending this channel's messages to one agent")
+    async def unbind(interaction: discord.Interaction) -> None:
+        await core(interaction, "unbind")
+
+    @group.command(name="help", description="How to use Nova")
+    async def help_(interaction: discord.Interaction) -> None:
+        await core(interaction, "help")
+
+    return group
+
+
+async def private(interaction: discord.Interaction, text: str) -> None:
+    """A short ephemeral answer, whether or not the interaction was deferred yet."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def on_command_error(
+    interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
+    """A failing command never takes the client down: the user gets a short private line."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("/nova failed in channel %s [error %s]", interaction.channel_id, error_id,
+              exc_info=error)  # fmt: skip
+    try:
+        await private(interaction, f"Sorry, that didn't work (error id {error_id}).")
+    except discord.HTTPException:
+        log.warning("could not report error %s to the user", error_id)

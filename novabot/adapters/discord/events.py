@@ -1,0 +1,53 @@
+"""Discord messages Nova answers: mentions, DMs, and unaddressed messages in its threads
+or in channels bound to an agent. Bots, Nova included, are never answered."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from novabot.adapters.discord.surfaces import ChannelSurface
+from novabot.bot import Bot
+from novabot.message import ConversationKey, Message
+from novabot.surface import SurfaceResponder
+
+PLATFORM = "discord"
+
+
+def conversation_key(channel: Any) -> ConversationKey:
+    """A thread is a conversation inside its parent channel; anything else is its own."""
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return ConversationKey(PLATFORM, str(channel.parent_id), str(channel.id))
+    return ConversationKey(PLATFORM, str(channel.id))
+
+
+async def on_message(
+    client: discord.Client, bot: Bot, message: discord.Message, interval_s: float
+) -> None:
+    me = client.user
+    if me is None or message.author.bot or message.author.id == me.id:
+        return
+    key = conversation_key(message.channel)
+    direct = isinstance(message.channel, discord.DMChannel)
+    mentioned = any(user.id == me.id for user in message.mentions)
+    if not (direct or mentioned or await bot.follows(key)):
+        return
+    surface = ChannelSurface(message.channel, reply_to=message, interval_s=interval_s)
+    await bot.handle(to_message(message, key, me.id), SurfaceResponder(surface))
+
+
+def to_message(message: discord.Message, key: ConversationKey, bot_user_id: int) -> Message:
+    return Message(
+        key=key,
+        text=strip_mention(message.content, bot_user_id),
+        user_id=str(message.author.id),
+        user_name=message.author.display_name,
+        # The gateway may replay a MESSAGE_CREATE after a RESUME; its id answers it once.
+        event_id=f"message:{message.id}",
+    )
+
+
+def strip_mention(text: str, bot_user_id: int) -> str:
+    return re.sub(rf"<@!?{bot_user_id}>\s*[:,]?", "", text).strip()
