@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -25,6 +26,25 @@ HELP = (
     "`/nova bind agent:<name>` · `/nova unbind` · `/nova help`\n"
     "Mention me (@Nova) in a channel, or DM me. Start a message with @agent to pick one."
 )
+
+
+PLAIN_SUBCOMMANDS = {
+    "agents": "List the agents and what they do and do not",
+    "why": "Why the last message went to the agent it did",
+    "unbind": "Stop sending this channel's messages to one agent",
+    "help": "How to use Nova",
+}
+"""Subcommands without options: each runs the core command of the same name."""
+
+Core = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+def plain_subcommand(core: Core, name: str) -> Callable[[discord.Interaction], Awaitable[None]]:
+    async def run(interaction: discord.Interaction) -> None:
+        await core(interaction, name)
+
+    run.__name__ = name  # discord.py reads the callback's name for error messages
+    return run
 
 
 def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
@@ -63,27 +83,14 @@ def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
         text = f"{HELP}\n\n{reply.text}" if name == "help" else reply.text
         await InteractionSurface(interaction, private=True).say(text)
 
-    @group.command(name="agents", description="List the agents and what they do and do not")
-    async def agents(interaction: discord.Interaction) -> None:
-        await core(interaction, "agents")
-
-    @group.command(name="why", description="Why the last message went to the agent it did")
-    async def why(interaction: discord.Interaction) -> None:
-        await core(interaction, "why")
-
     @group.command(name="bind", description="Send every message in this channel to one agent")
     @app_commands.describe(agent="The agent for this channel")
     @app_commands.autocomplete(agent=agent_names)
     async def bind(interaction: discord.Interaction, agent: str) -> None:
         await core(interaction, "bind", agent)
 
-    @group.command(name="unbind", description="Stop sending this channel's messages to one agent")
-    async def unbind(interaction: discord.Interaction) -> None:
-        await core(interaction, "unbind")
-
-    @group.command(name="help", description="How to use Nova")
-    async def help_(interaction: discord.Interaction) -> None:
-        await core(interaction, "help")
+    for name, description in PLAIN_SUBCOMMANDS.items():
+        group.command(name=name, description=description)(plain_subcommand(core, name))
 
     return group
 
