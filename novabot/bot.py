@@ -8,11 +8,12 @@ with an error id, and the log holds the traceback under the same id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import pkgutil
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -144,12 +145,18 @@ class Bot:
     # -- the message path ----------------------------------------------------------------
 
     async def handle(self, message: Message, responder: Responder) -> Outcome:
-        """Answer one message; the task is tracked so a shutdown can let it finish."""
+        """Answer one message; a shutdown lets it finish (see `drain`)."""
+        with self.busy():
+            return await self._handle(message, responder)
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        """Mark the current task as work a shutdown should wait for (an answer, a command)."""
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
         try:
-            return await self._handle(message, responder)
+            yield
         finally:
             self._active.discard(task)  # type: ignore[arg-type]
 

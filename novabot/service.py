@@ -22,7 +22,11 @@ class Adapter(Protocol):
 
     async def start(self) -> None: ...
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Stop taking new events; answers under way can still be sent."""
+
+    async def close(self) -> None:
+        """Release the platform connection, once answers under way are done."""
 
 
 def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
@@ -43,7 +47,7 @@ async def serve(
     bot: Bot, adapters: Sequence[Adapter], *, grace_s: float, stop: asyncio.Event | None = None
 ) -> None:
     """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then shut down in order:
-    stop taking events, let answers in progress finish (up to `grace_s`), close."""
+    stop taking events, let answers in progress finish (up to `grace_s`), disconnect."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -63,5 +67,7 @@ async def serve(
         cut = await bot.drain(grace_s)
         if cut:
             log.warning("cut %d answers short at shutdown", cut)
+        for adapter in reversed(started):
+            await adapter.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

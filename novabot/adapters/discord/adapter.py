@@ -40,16 +40,27 @@ def intents() -> discord.Intents:
 
 
 class NovaClient(discord.Client):
-    def __init__(self, bot: Bot, settings: Settings) -> None:
-        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
+    def __init__(self, bot: Bot, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
+        super().__init__(
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+        )
         self.nova = bot
         self.interval_s = settings.discord_update_interval_s
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(nova_commands(bot, interval_s=self.interval_s))
         self.tree.on_error = on_command_error  # type: ignore[method-assign]
+        self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
+        self.accepting = True
+        """False once Nova is shutting down: new events are left alone, answers finish."""
 
     async def on_message(self, message: discord.Message) -> None:
-        await events.on_message(self, self.nova, message, self.interval_s)
+        if self.accepting:
+            await events.on_message(self, self.nova, message, self.interval_s)
+
+    async def _accepting(self, interaction: discord.Interaction) -> bool:
+        return self.accepting
 
 
 def point_at(settings: Settings) -> None:
@@ -63,12 +74,12 @@ def point_at(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
-async def logged_in(bot: Bot, settings: Settings) -> NovaClient:
+async def logged_in(bot: Bot, settings: Settings, **options: float) -> NovaClient:
     """A client logged in over REST (no gateway yet), or a ConfigError naming the token."""
     if settings.discord_token is None:
         raise ConfigError("NOVA_DISCORD_TOKEN is not set")
     point_at(settings)
-    client = NovaClient(bot, settings)
+    client = NovaClient(bot, settings, **options)
     try:
         await client.login(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
@@ -85,11 +96,13 @@ async def logged_in(bot: Bot, settings: Settings) -> NovaClient:
 class DiscordAdapter:
     name = "discord"
 
-    def __init__(self, bot: Bot, settings: Settings) -> None:
+    def __init__(self, bot: Bot, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
         if settings.discord_token is None:
             raise ConfigError("NOVA_DISCORD_TOKEN is not set")
         self.bot = bot
         self.settings = settings
+        self.guild_ready_timeout = guild_ready_timeout
+        """discord.py waits this long after the last GUILD_CREATE before it is ready."""
         self.client: NovaClient | None = None
         self._connection: asyncio.Task[None] | None = None
 
@@ -102,7 +115,9 @@ class DiscordAdapter:
         return self.client is not None and self.client.is_ready()
 
     async def start(self) -> None:
-        self.client = await logged_in(self.bot, self.settings)
+        self.client = await logged_in(
+            self.bot, self.settings, guild_ready_timeout=self.guild_ready_timeout
+        )
         self._connection = asyncio.create_task(self.client.connect(reconnect=True))
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait(
@@ -110,11 +125,16 @@ class DiscordAdapter:
         )
         if ready not in done:
             ready.cancel()
-            await self.stop()
+            await self.close()
             where = self.settings.discord_gateway_url or DISCORD_GATEWAY_URL
             raise ConfigError(f"the Discord gateway {where} did not become ready")
 
     async def stop(self) -> None:
+        """Stop taking events; the REST session stays open for answers under way."""
+        if self.client is not None:
+            self.client.accepting = False
+
+    async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
             self.client = None

@@ -77,11 +77,12 @@ def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
         await bot.handle(message, SurfaceResponder(surface))
 
     async def core(interaction: discord.Interaction, name: str, args: str = "") -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        key = conversation_key(interaction.channel)
-        reply = await bot.run_command(key, str(interaction.user.id), name, args)
-        text = f"{HELP}\n\n{reply.text}" if name == "help" else reply.text
-        await InteractionSurface(interaction, private=True).say(text)
+        with bot.busy():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            key = conversation_key(interaction.channel)
+            reply = await bot.run_command(key, str(interaction.user.id), name, args)
+            text = f"{HELP}\n\n{reply.text}" if name == "help" else reply.text
+            await InteractionSurface(interaction, private=True).say(text)
 
     @group.command(name="bind", description="Send every message in this channel to one agent")
     @app_commands.describe(agent="The agent for this channel")

@@ -77,13 +77,16 @@ class SlackAdapter:
         await site.start()
 
     async def stop(self) -> None:
-        """Stop taking new events; answers already under way are the bot's to drain."""
+        """Stop taking new events; the Web API clients stay usable for answers under way."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def close(self) -> None:
+        """Nothing to release: the Web API clients open a session per call."""
 
 
 def make_clients(settings: Settings) -> SlackClients:

@@ -26,14 +26,21 @@ def register(app: AsyncApp, bot: Bot, clients: SlackClients) -> None:
     @app.command("/nova")
     async def on_nova(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()  # within Slack's 3 seconds; the work follows
-        name, _, rest = (command.get("text") or "").strip().partition(" ")
-        name, rest = name.lower(), rest.strip()
-        if name == "ask":
-            await ask(bot, clients, command, rest, respond)
-        elif name in CORE_SUBCOMMANDS or not name:
-            await run_core(bot, command, name or "help", rest, respond)
-        else:
-            await tell(respond, f"Unknown subcommand `{name}`. {USAGE}")
+        with bot.busy():
+            await run_subcommand(bot, clients, command, respond)
+
+
+async def run_subcommand(
+    bot: Bot, clients: SlackClients, command: dict[str, Any], respond: AsyncRespond
+) -> None:
+    name, _, rest = (command.get("text") or "").strip().partition(" ")
+    name, rest = name.lower(), rest.strip()
+    if name == "ask":
+        await ask(bot, clients, command, rest, respond)
+    elif name in CORE_SUBCOMMANDS or not name:
+        await run_core(bot, command, name or "help", rest, respond)
+    else:
+        await tell(respond, f"Unknown subcommand `{name}`. {USAGE}")
 
 
 async def run_core(

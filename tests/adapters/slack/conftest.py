@@ -55,6 +55,7 @@ class RunningSlack:
         self.stopped = True
         await self.adapter.stop()
         await self.bot.drain(5)
+        await self.adapter.close()
         await self.bot.close()
 
     async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str, float]:
