@@ -11,13 +11,13 @@
 
 REST calls are recorded in ``requests``; ``messages`` holds each channel's messages as they
 stand (the bot's, created over REST, and those dispatched with MESSAGE_CREATE); ``fail_next``
-scripts errors. The Gateway and the payload builders live in ``discord_gateway``.
+scripts errors. The Gateway and the payload builders live in ``discord_gateway``; interaction
+callbacks, follow-ups and command sync in ``discord_interactions``.
 
 discord.py 2.7's REST quirks: it parses JSON only under a Content-Type of exactly
 ``application/json``; it retries a 429 after the body's ``retry_after`` only if the answer has
 a ``Via`` header (else HTTPException); it retries 500/502/504/524 up to 5 times sleeping 1, 3,
-5, 7 s (webhooks: any 5xx), so use 503 or a 4xx to see an error at once; it POSTs interaction
-callbacks with ``?with_response=1`` and needs ``{"interaction": ..., "resource": ...}`` back.
+5, 7 s (webhooks: any 5xx), so use 503 or a 4xx to see an error at once.
 """
 
 from __future__ import annotations
@@ -42,16 +42,18 @@ from tests.fakes.discord_gateway import (
     snowflake,
     user_payload,
 )
+from tests.fakes.discord_interactions import (
+    _LOADING,
+    _WEBHOOK_MESSAGE,
+    InteractionsMixin,
+    _invalid,
+)
 from tests.fakes.loopback import LoopbackServer
 
 __all__ = ["FakeDiscord", "RestCall"]
 
 API_PREFIX = "/api/v10"
-_WEBHOOK = r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)"
-_WEBHOOK_MESSAGE = _WEBHOOK + r"/messages/(?P<id>@original|\d+)"
-_CALLBACK = r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback"
 _MAX_UPLOAD = 10 << 20  # aiohttp's default client_max_size is 1 MiB
-_LOADING, _EPHEMERAL = 128, 64  # message flags: "Nova is thinking…", "only you can see this"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ _Answer = tuple[int, Any]  # status and JSON body; None answers 204 No Content
 _Handler = Callable[[RestCall, re.Match[str]], _Answer]
 
 
-class FakeDiscord(GatewayServer, LoopbackServer):
+class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
     """Fake discord.com: REST under ``api_url``, the Gateway at ``gateway_url``."""
 
     def __init__(
@@ -95,15 +97,11 @@ class FakeDiscord(GatewayServer, LoopbackServer):
         self.bot_user = user_payload(bot_user_id, bot_name, bot=True)
         self.requests: list[RestCall] = []
         self.messages: defaultdict[int, list[JSON]] = defaultdict(list)
-        self.commands: dict[int | None, list[JSON]] = {}  # guild id (None: global) -> synced
         self._failures: list[_Failure] = []
-        self._interactions: dict[str, JSON] = {}  # token -> the dispatched INTERACTION_CREATE
-        self._originals: dict[str, int] = {}  # token -> id of the @original message
-        self._acknowledged: set[str] = set()  # interaction tokens that had a callback
         super().__init__()
         self._init_gateway(heartbeat_interval_ms)
+        self._init_interactions()
         msgs, one = r"/channels/(?P<channel>\d+)/messages", r"/channels/\d+/messages/(?P<id>\d+)"
-        cmds = r"/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands"
         no_content: _Handler = lambda c, m: (204, None)  # noqa: E731
         routes: list[tuple[str, str, _Handler]] = [
             ("GET", r"/users/@me", lambda c, m: (200, self.bot_user)),
@@ -122,10 +120,7 @@ class FakeDiscord(GatewayServer, LoopbackServer):
             ("POST", msgs, self._create_message),
             ("PUT", one + r"/reactions/[^/]+/@me", no_content),
             ("DELETE", one + r"/reactions/[^/]+/@me", no_content),
-            ("POST", _CALLBACK, self._callback),
-            ("POST", _WEBHOOK, self._followup),
-            ("GET", cmds, lambda c, m: (200, self.commands.get(_guild(m), []))),
-            ("PUT", cmds, self._sync_commands),
+            *self._interaction_routes(),
         ]
         for path in (one, _WEBHOOK_MESSAGE):
             routes += [("GET", path, self._get), ("PATCH", path, self._edit_message)]
@@ -170,15 +165,6 @@ class FakeDiscord(GatewayServer, LoopbackServer):
                 f"{[f'{c.method} {c.path}' for c in self.requests] or 'none'}"
             )
         return self.requests_to(method, path_pattern)
-
-    def interaction_responses(self) -> list[RestCall]:
-        """POST /interactions/{id}/{token}/callback calls (``json["type"]`` 5 = deferred)."""
-        return self.requests_to("POST", _CALLBACK)
-
-    def followups(self) -> list[RestCall]:
-        """Follow-up POSTs plus edits of the original response or of follow-ups, in order."""
-        posts = self.requests_to("POST", _WEBHOOK)
-        return sorted(posts + self.requests_to("PATCH", _WEBHOOK_MESSAGE), key=lambda c: c.at)
 
     def fail_next(
         self,
@@ -294,64 +280,6 @@ class FakeDiscord(GatewayServer, LoopbackServer):
         self.messages[int(message["channel_id"])].remove(message)
         return 204, None
 
-    def _callback(self, call: RestCall, m: re.Match[str]) -> _Answer:
-        token, body = m["token"], call.json or {}
-        if token in self._acknowledged:
-            return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
-        self._acknowledged.add(token)
-        kind, data = body.get("type"), body.get("data") or {}
-        interaction = self._interactions.get(token, {})
-        channel_id = int(interaction.get("channel_id", 0))
-        message: JSON | None = None
-        if kind == 4:  # CHANNEL_MESSAGE_WITH_SOURCE
-            if invalid := _invalid(data, call.files, creating=True):
-                return invalid
-            message = self._new_message(channel_id, data, call.files, webhook=True)
-        elif kind == 5:  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: a "thinking…" message
-            flags = int(data.get("flags", 0)) | _LOADING
-            message = self._new_message(channel_id, {"flags": flags}, (), webhook=True)
-        elif kind == 7 and (target := self._find(int(interaction.get("message", {}).get("id", 0)))):
-            message = self._edit(target, data, call.files)  # UPDATE_MESSAGE (components)
-        if message is not None and kind in (4, 5):
-            self._originals[token] = int(message["id"])
-        if call.query.get("with_response", "").lower() not in ("1", "true"):
-            return 204, None
-        flags = int(message["flags"]) if message else 0
-        about = {"id": m["id"], "type": interaction.get("type", 2), "activity_instance_id": None}
-        about["response_message_id"] = message["id"] if message else None
-        about["response_message_loading"] = bool(flags & _LOADING)
-        about["response_message_ephemeral"] = bool(flags & _EPHEMERAL)
-        answer: JSON = {"interaction": about}
-        if kind in (4, 5, 7):  # a message resource only for 4 and 7, as Discord documents
-            answer["resource"] = {"type": kind} | ({"message": message} if kind != 5 else {})
-        return 200, answer
-
-    def _followup(self, call: RestCall, m: re.Match[str]) -> _Answer:
-        body = call.json or {}
-        if invalid := _invalid(body, call.files, creating=True):
-            return invalid
-        original = self._find(self._originals.get(m["token"], 0))
-        if original is not None and original["flags"] & _LOADING:
-            # Discord: the first follow-up after a deferral edits the "thinking…" message
-            message = self._edit(original, {k: v for k, v in body.items() if k != "flags"}, ())
-            original["flags"] &= ~_LOADING
-        else:
-            channel_id = int(self._interactions.get(m["token"], {}).get("channel_id", 0))
-            message = self._new_message(channel_id, body, call.files, webhook=True)
-        waits = call.query.get("wait", "").lower() in ("1", "true")
-        return (200, message) if waits else (204, None)
-
-    def _sync_commands(self, call: RestCall, m: re.Match[str]) -> _Answer:
-        guild = _guild(m)
-        ids = {c["name"]: c["id"] for c in self.commands.get(guild, [])}
-        synced = []
-        for command in call.json or []:
-            extra = {"id": ids.get(command["name"], str(snowflake())), "application_id": m["app"]}
-            extra |= {"version": str(snowflake())} | ({"guild_id": str(guild)} if guild else {})
-            synced.append({"type": 1, "description": "", **command, **extra})
-        self.commands[guild] = synced
-        return 200, synced
-
     # state
 
     def _note_dispatch(self, event: str, data: JSON) -> None:
@@ -399,10 +327,6 @@ class FakeDiscord(GatewayServer, LoopbackServer):
         return message
 
 
-def _guild(m: re.Match[str]) -> int | None:
-    return int(m["guild"]) if m["guild"] else None
-
-
 async def _read_body(request: web.Request) -> tuple[Any, tuple[tuple[str, bytes], ...]]:
     if not request.can_read_body:
         return None, ()
@@ -435,16 +359,3 @@ def _unknown(what: str, code: int) -> _Answer:
 def _found(registry: dict[int, JSON], m: re.Match[str], what: str, code: int) -> _Answer:
     item = registry.get(int(m["id"]))
     return (200, item) if item else _unknown(what, code)
-
-
-def _invalid(body: JSON, files: tuple, *, creating: bool = False) -> _Answer | None:
-    """Discord's 400s for a message body: over 2,000 characters, or nothing to show."""
-    content = body.get("content") or ""
-    if len(content) > 2000:
-        error = {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}
-        errors = {"content": {"_errors": [error]}}
-        return 400, {"message": "Invalid Form Body", "code": 50035, "errors": errors}
-    keys = ("embeds", "components", "sticker_ids", "poll", "attachments")
-    if creating and not (content or files or any(body.get(k) for k in keys)):
-        return 400, {"message": "Cannot send an empty message", "code": 50006}
-    return None
