@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from novabot.cards import ScopeCard
-from novabot.llm import Answer
+from novabot.llm import LLM, Answer
 from novabot.tools import Tool
 from novabot.turn import Turn
 
@@ -21,6 +21,16 @@ class Agent:
     @property
     def name(self) -> str:
         return self.card.name
+
+    async def perform(self, llm: LLM, request: str) -> Answer:
+        """Answer one self-contained request without streaming (a pipeline step)."""
+        messages = [
+            {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": request},
+        ]
+        return await llm.answer(
+            messages, model=self.card.model, temperature=self.card.temperature, tools=self.tools
+        )
 
     async def handle(self, turn: Turn) -> Answer:
         messages = [
@@ -46,7 +56,9 @@ def compose_system_prompt(card: ScopeCard, peers: Sequence[ScopeCard]) -> str:
     """
     does = "\n".join(f"- {item}" for item in card.does)
     does_not = "\n".join(f"- {item}" for item in card.does_not)
-    others = "\n".join(f"- {peer.name}: {peer.description}" for peer in peers if peer != card)
+    others = "\n".join(
+        f"- {peer.name}: {peer.description}" for peer in peers if peer != card and peer.routable
+    )
     scope = (
         f"You are Nova's `{card.name}` agent: {card.description}\n\n"
         f"You do:\n{does}\n\nYou do NOT:\n{does_not}\n\n"

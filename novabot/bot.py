@@ -134,10 +134,11 @@ class Bot:
 
     def load_agents(self, card_dirs: Iterable[Path]) -> None:
         self.registry.build_agents(load_cards(card_dirs))
+        routable = self.registry.routable_cards
         self.router = Router(
-            list(self.registry.agents),
+            [card.name for card in routable],
             self.store,
-            LexicalMatcher(self.registry.cards),
+            LexicalMatcher(routable),
             threshold=self.settings.router_lexical_threshold,
             switch_margin=self.settings.router_switch_margin,
         )

@@ -35,6 +35,8 @@ class ScopeCard(BaseModel):
     model: Statement | None = None
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     tools: list[Statement] = Field(default_factory=list)
+    routable: bool = True
+    """False for agents Nova uses internally (the planner): the router never picks them."""
     prompt: str = ""
     source: Path | None = None
 

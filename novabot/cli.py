@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from novabot import __version__, service
 from novabot.adapters import terminal
-from novabot.bot import Bot, CogError
+from novabot.bot import CogError
 from novabot.cards import CardError
 from novabot.commands import describe_agents
-from novabot.config import HOW_TO_CONFIGURE_LLM, ConfigError, Settings, load_settings
+from novabot.config import ConfigError, Settings, load_settings
 from novabot.logs import configure_logging
+from novabot.pipeline import cli as pipeline_cli
+from novabot.pipeline.plan import PlanError
+from novabot.runtime import UsageError, require_llm, started_bot
 from novabot.store import StoreError
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """The command cannot run as configured; the message says how to fix it."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,21 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     agents = commands.add_parser("agents", help="list the agents with what they do and do not")
     agents.set_defaults(run=run_agents)
+    pipeline_cli.add_commands(commands)
     return parser
-
-
-@contextlib.asynccontextmanager
-async def started_bot(settings: Settings) -> AsyncIterator[Bot]:
-    bot = await Bot.start(settings)
-    try:
-        yield bot
-    finally:
-        await bot.close()
-
-
-def require_llm(settings: Settings) -> None:
-    if not settings.llm_configured:
-        raise UsageError(HOW_TO_CONFIGURE_LLM)
 
 
 async def run_chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -151,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.resolved_log_file, settings.log_level)
         return asyncio.run(run(settings, args))
-    except (ConfigError, CardError, CogError, StoreError, UsageError) as exc:
+    except (ConfigError, CardError, CogError, PlanError, StoreError, UsageError) as exc:
         print(f"nova: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -58,7 +58,8 @@ def describe_agents(bot: Bot) -> str:
     blocks = []
     for agent in bot.registry.agents.values():
         card = agent.card
-        lines = [f"{card.name}: {card.description}"]
+        internal = "" if card.routable else " (internal: Nova uses it, the router never picks it)"
+        lines = [f"{card.name}: {card.description}{internal}"]
         lines += [f"  does: {item}" for item in card.does]
         lines += [f"  does not: {item}" for item in card.does_not]
         blocks.append("\n".join(lines))
@@ -84,8 +85,9 @@ async def bind_command(ctx: CommandContext, args: str) -> str:
     agent = args.strip().lstrip("@").lower()
     if not agent:
         raise CommandError("usage: bind <agent> — every message in this channel goes to it")
-    if agent not in ctx.bot.registry.agents:
-        known = ", ".join(ctx.bot.registry.agents)
+    routable = [card.name for card in ctx.bot.registry.routable_cards]
+    if agent not in routable:
+        known = ", ".join(routable)
         raise CommandError(f"there is no agent named '{agent}' (agents: {known})")
     await ctx.bot.store.bind_channel(ctx.key.platform, ctx.key.channel_id, agent)
     return f"This channel now goes to {agent} unless a message names another agent."

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: Annotated[int, Field(ge=1, le=20)] = 5
     history_token_budget: Annotated[int, Field(ge=0)] = 3000
 
+    pipeline_max_steps: Annotated[int, Field(ge=1, le=100)] = 12
+    pipeline_concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    pipeline_step_timeout_s: Annotated[float, Field(gt=0)] = 180.0
+    pipeline_step_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    pipeline_retry_backoff_s: Annotated[float, Field(ge=0)] = 2.0
+    pipeline_max_tokens: Annotated[int, Field(ge=1)] = 200_000
+    """A run stops starting steps once it has used this many tokens."""
+
     router_lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
     router_switch_margin: Annotated[float, Field(ge=0, le=1)] = 0.25
 

@@ -130,6 +130,45 @@ class LLM:
         answer.text += f"\n\n(stopped after {self.max_tool_rounds} rounds of tool calls)"
         return answer
 
+    async def complete_json(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        schema: dict[str, Any],
+        name: str,
+        model: str | None = None,
+        temperature: float | None = None,
+    ) -> Answer:
+        """One completion that should be JSON matching `schema`.
+
+        Structured output (`response_format` json_schema) is asked for first; an endpoint
+        that rejects it (HTTP 400) is asked again without it, and the caller parses strictly.
+        """
+        model = model or self.model
+        options: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        structured = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+        try:
+            try:
+                response = await self._client.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    response_format=structured,
+                    **options,  # type: ignore[arg-type]
+                )
+            except openai.BadRequestError:
+                log.info("%s refused response_format; asking for plain JSON", self.endpoint)
+                response = await self._client.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    **options,  # type: ignore[arg-type]
+                )
+        except openai.APIError as exc:
+            raise self._explain(exc, model) from exc
+        text = (response.choices[0].message.content or "") if response.choices else ""
+        usage = response.usage
+        counted = Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage()
+        return Answer(text=text, model=model, usage=counted, rounds=1)
+
     async def _round(
         self,
         messages: list[ChatMessage],

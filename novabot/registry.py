@@ -43,3 +43,8 @@ class Registry:
     @property
     def cards(self) -> list[ScopeCard]:
         return [agent.card for agent in self.agents.values()]
+
+    @property
+    def routable_cards(self) -> list[ScopeCard]:
+        """The agents users talk to (internal ones, like the planner, are left out)."""
+        return [card for card in self.cards if card.routable]

@@ -6,12 +6,23 @@ async with await Store.open("~/.nova/nova.db") as store:
 
 from novabot.store.errors import StoreError
 from novabot.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
-from novabot.store.records import RoutingRecord, StoredMessage, UsageRow
+from novabot.store.pipelines import RUN_STATUSES, STEP_STATUSES
+from novabot.store.records import (
+    PipelineRunRecord,
+    PipelineStepRecord,
+    RoutingRecord,
+    StoredMessage,
+    UsageRow,
+)
 from novabot.store.store import Store
 
 __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
+    "RUN_STATUSES",
+    "STEP_STATUSES",
+    "PipelineRunRecord",
+    "PipelineStepRecord",
     "RoutingRecord",
     "Store",
     "StoreError",

@@ -93,6 +93,52 @@ MIGRATIONS: list[Migration] = [
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        3,
+        "pipeline runs and steps",
+        """
+        CREATE TABLE pipeline_runs (
+            id                 INTEGER PRIMARY KEY,
+            conversation_id    INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            task               TEXT NOT NULL,
+            -- The plan as JSON, kept verbatim for display and debugging.
+            plan               TEXT NOT NULL,
+            status             TEXT NOT NULL
+                CHECK (status IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+            answer             TEXT,
+            -- Set once, by whoever first claims the right to post the answer.
+            answer_posted      INTEGER NOT NULL DEFAULT 0 CHECK (answer_posted IN (0, 1)),
+            prompt_tokens      INTEGER NOT NULL DEFAULT 0 CHECK (prompt_tokens >= 0),
+            completion_tokens  INTEGER NOT NULL DEFAULT 0 CHECK (completion_tokens >= 0),
+            created_at         TEXT NOT NULL,
+            updated_at         TEXT NOT NULL,
+            finished_at        TEXT
+        );
+        -- Resuming at startup looks for unfinished runs; listings walk one conversation.
+        CREATE INDEX pipeline_runs_by_status ON pipeline_runs (status);
+        CREATE INDEX pipeline_runs_by_conversation ON pipeline_runs (conversation_id, id);
+        CREATE TABLE pipeline_steps (
+            run_id             INTEGER NOT NULL REFERENCES pipeline_runs(id) ON DELETE CASCADE,
+            step_id            TEXT NOT NULL,
+            position           INTEGER NOT NULL,
+            agent              TEXT NOT NULL,
+            instruction        TEXT NOT NULL,
+            -- JSON list of the step ids this step waits for.
+            depends_on         TEXT NOT NULL DEFAULT '[]',
+            status             TEXT NOT NULL
+                CHECK (status IN ('pending', 'running', 'done', 'failed', 'skipped', 'cancelled')),
+            attempt            INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+            output             TEXT,
+            error              TEXT,
+            started_at         TEXT,
+            finished_at        TEXT,
+            prompt_tokens      INTEGER NOT NULL DEFAULT 0 CHECK (prompt_tokens >= 0),
+            completion_tokens  INTEGER NOT NULL DEFAULT 0 CHECK (completion_tokens >= 0),
+            PRIMARY KEY (run_id, step_id),
+            UNIQUE (run_id, position)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

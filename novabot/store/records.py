@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from novabot.message import ConversationKey
+
 Record = TypeVar("Record")
 
 
@@ -64,6 +66,53 @@ class UsageRow:
     calls: int
     prompt_tokens: int
     completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStepRecord:
+    """One step of a pipeline run: an instruction for one agent, after its dependencies."""
+
+    run_id: int
+    step_id: str
+    position: int
+    """The step's index in the plan."""
+    agent: str
+    instruction: str
+    depends_on: tuple[str, ...]
+    status: str
+    attempt: int
+    """How many times the step was started (0: never)."""
+    output: str | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRunRecord:
+    """A task decomposed into steps run by agents; `steps` are in plan order."""
+
+    id: int
+    key: ConversationKey
+    task: str
+    plan: str
+    """The plan as JSON text, as given to `create_run`."""
+    status: str
+    answer: str | None
+    answer_posted: bool
+    prompt_tokens: int
+    completion_tokens: int
+    """Run totals: every step's tokens plus those of planning and aggregation."""
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    steps: tuple[PipelineStepRecord, ...]
+
+
+def parse_optional_time(text: str | None) -> datetime | None:
+    return None if text is None else parse_time(text)
 
 
 def from_row(cls: type[Record], row: sqlite3.Row) -> Record:

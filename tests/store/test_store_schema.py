@@ -31,7 +31,7 @@ async def test_open_creates_file_at_latest_version_with_pragmas(db_path: Path) -
     async with await Store.open(db_path) as store:
         assert is_file(db_path)
         assert store.path == db_path
-        assert await store.schema_version() == LATEST_VERSION == 2
+        assert await store.schema_version() == LATEST_VERSION
         pragma = store._db.fetchone
         assert (await pragma("PRAGMA journal_mode"))[0] == "wal"
         assert (await pragma("PRAGMA foreign_keys"))[0] == 1
@@ -44,6 +44,8 @@ async def test_open_creates_file_at_latest_version_with_pragmas(db_path: Path) -
         "processed_events",
         "token_usage",
         "channel_bindings",
+        "pipeline_runs",
+        "pipeline_steps",
     } <= tables(db_path)
 
 
@@ -92,7 +94,7 @@ async def test_version_1_database_is_upgraded_with_rows_intact(tmp_path: Path) -
     assert "token_usage" not in tables(path)
 
     async with await Store.open(path) as store:
-        assert await store.schema_version() == 2
+        assert await store.schema_version() == LATEST_VERSION
         assert [(m.role, m.content) for m in await store.history(KEY)] == [
             ("user", "hello"),
             ("assistant", "hi there"),
@@ -130,16 +132,17 @@ async def test_newer_database_is_refused(db_path: Path) -> None:
 async def test_failed_migration_rolls_back_entirely(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broken = Migration(3, "broken", "CREATE TABLE half_done (x); CREATE TABLE oops (")
+    broken_version = LATEST_VERSION + 1
+    broken = Migration(broken_version, "broken", "CREATE TABLE half_done (x); CREATE TABLE oops (")
     monkeypatch.setattr(migrations_module, "MIGRATIONS", [*MIGRATIONS, broken])
     path = tmp_path / "broken.db"
     async with aiosqlite.connect(path) as conn:
-        with pytest.raises(StoreError, match=r"migration 3 \(broken\) failed"):
+        with pytest.raises(StoreError, match=rf"migration {broken_version} \(broken\) failed"):
             await migrate(conn)
         assert not conn.in_transaction
-    # Migrations 1-2 committed; none of migration 3, not even its first statement.
+    # The real migrations committed; none of the broken one, not even its first statement.
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
     assert "half_done" not in tables(path)
 
 

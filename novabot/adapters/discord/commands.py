@@ -53,15 +53,17 @@ def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
     async def agent_names(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = [name for name in bot.registry.agents if current.lower() in name]
+        routable = [card.name for card in bot.registry.routable_cards]
+        names = [name for name in routable if current.lower() in name]
         return [app_commands.Choice(name=name, value=name) for name in names[:25]]
 
     @group.command(name="ask", description="Ask Nova; it picks the agent unless you do")
     @app_commands.describe(prompt="What to ask", agent="Send it to this agent")
     @app_commands.autocomplete(agent=agent_names)
     async def ask(interaction: discord.Interaction, prompt: str, agent: str | None = None) -> None:
-        if agent and agent not in bot.registry.agents:
-            known = ", ".join(bot.registry.agents)
+        routable = [card.name for card in bot.registry.routable_cards]
+        if agent and agent not in routable:
+            known = ", ".join(routable)
             await private(interaction, f"There is no agent named '{agent}'. Agents: {known}.")
             return
         await interaction.response.defer(thinking=True)

@@ -1,0 +1,72 @@
+"""The planner: asks the LLM (through the `planner` scope card) for a plan, checks it,
+and gives the model one chance to repair an invalid plan before failing clearly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from novabot.llm import LLM, ChatMessage
+from novabot.pipeline.plan import Plan, PlanError, parse_plan, validate_plan
+from novabot.registry import Registry
+
+log = logging.getLogger(__name__)
+
+PLANNER = "planner"
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+
+async def make_plan(registry: Registry, llm: LLM, task: str, *, max_steps: int) -> Plan:
+    planner = registry.agents.get(PLANNER)
+    if planner is None:
+        raise PlanError("no 'planner' scope card is loaded, so Nova cannot plan tasks")
+    agents = [card.name for card in registry.routable_cards]
+    messages: list[ChatMessage] = [
+        {"role": "system", "content": planner.system_prompt + "\n\n" + agent_list(registry)},
+        {"role": "user", "content": f"Task: {task}\n\nAt most {max_steps} steps."},
+    ]
+    error = ""
+    for attempt in (1, 2):  # the first try, then one repair
+        answer = await llm.complete_json(
+            messages,
+            schema=Plan.model_json_schema(),
+            name="plan",
+            model=planner.card.model,
+            temperature=planner.card.temperature,
+        )
+        try:
+            return validate_plan(read_plan(answer.text), agents, max_steps=max_steps)
+        except PlanError as exc:
+            error = str(exc)
+            log.info("planner attempt %d gave an invalid plan: %s", attempt, error)
+        messages += [
+            {"role": "assistant", "content": answer.text},
+            {
+                "role": "user",
+                "content": f"That plan is invalid: {error}. Reply with the corrected JSON only.",
+            },
+        ]
+    raise PlanError(f"the planner could not produce a valid plan: {error}")
+
+
+def read_plan(text: str) -> Plan:
+    """Strictly parse the planner's reply: one JSON object, optionally in a code fence."""
+    body = text.strip()
+    fenced = _FENCE.match(body)
+    if fenced:
+        body = fenced.group(1)
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"the reply is not JSON ({exc.msg} at character {exc.pos})") from None
+    return parse_plan(data, "plan")
+
+
+def agent_list(registry: Registry) -> str:
+    lines = ["The agents you can use:"]
+    for card in registry.routable_cards:
+        lines.append(f"- {card.name}: {card.description}")
+        lines += [f"    does: {item}" for item in card.does]
+        lines += [f"    does not: {item}" for item in card.does_not]
+    return "\n".join(lines)

@@ -1,0 +1,351 @@
+"""Pipeline runs and steps: round trips, step transitions, token totals, resuming."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from novabot.message import ConversationKey
+from novabot.store import LATEST_VERSION, PipelineRunRecord, Store, StoreError, migrate
+
+KEY = ConversationKey("slack", "C1", "T1")
+OTHER = ConversationKey("slack", "C2")
+PLAN = json.dumps({"steps": ["research", "write", "review"]})
+STEPS = [
+    ("research", "researcher", "find sources", []),
+    ("write", "writer", "draft the text", ["research"]),
+    ("review", "critic", "check the draft", ("research", "write")),
+]
+
+
+async def new_run(store: Store, key: ConversationKey = KEY, task: str = "write a report") -> int:
+    return await store.create_run(key, task, PLAN, STEPS)
+
+
+async def run_of(store: Store, run_id: int) -> PipelineRunRecord:
+    run = await store.get_run(run_id)
+    assert run is not None
+    return run
+
+
+async def test_create_and_get_round_trip(store: Store, count_rows: Callable[[str], int]) -> None:
+    run_id = await new_run(store)
+    run = await run_of(store, run_id)
+    assert (run.id, run.key, run.task, run.plan) == (run_id, KEY, "write a report", PLAN)
+    assert (run.status, run.answer, run.answer_posted) == ("pending", None, False)
+    assert (run.prompt_tokens, run.completion_tokens, run.finished_at) == (0, 0, None)
+    assert run.created_at == run.updated_at
+    assert run.created_at.tzinfo is not None
+    assert [s.step_id for s in run.steps] == ["research", "write", "review"]
+    assert [s.position for s in run.steps] == [0, 1, 2]
+    assert [s.agent for s in run.steps] == ["researcher", "writer", "critic"]
+    assert [s.depends_on for s in run.steps] == [(), ("research",), ("research", "write")]
+    for step in run.steps:
+        assert (step.run_id, step.status, step.attempt) == (run_id, "pending", 0)
+        assert (step.output, step.error, step.started_at, step.finished_at) == (None,) * 4
+        assert (step.prompt_tokens, step.completion_tokens) == (0, 0)
+    assert count_rows("pipeline_steps") == 3
+    assert await store.get_run(run_id + 1) is None
+
+
+async def test_key_without_thread_and_run_without_steps(store: Store) -> None:
+    run_id = await store.create_run(OTHER, "nothing to do", "[]", [])
+    run = await run_of(store, run_id)
+    assert (run.key, run.key.thread_id, run.steps) == (OTHER, None, ())
+
+
+async def test_create_run_validates_steps_before_writing(
+    store: Store, count_rows: Callable[[str], int]
+) -> None:
+    with pytest.raises(ValueError, match="duplicate step ids"):
+        await store.create_run(KEY, "t", PLAN, [("a", "x", "i", []), ("a", "y", "j", [])])
+    with pytest.raises(ValueError, match="unknown steps"):
+        await store.create_run(KEY, "t", PLAN, [("a", "x", "i", ["nope"])])
+    with pytest.raises(TypeError):
+        await store.create_run(KEY, "t", PLAN, [("ab", "x", "i", "a")])
+    assert count_rows("pipeline_runs") == 0
+    assert count_rows("conversations") == 0
+
+
+async def test_list_runs_newest_first_and_by_key(store: Store) -> None:
+    first = await new_run(store, KEY, "one")
+    second = await new_run(store, OTHER, "two")
+    third = await new_run(store, KEY, "three")
+    assert [r.id for r in await store.list_runs()] == [third, second, first]
+    assert [r.id for r in await store.list_runs(limit=2)] == [third, second]
+    assert [r.id for r in await store.list_runs(key=KEY)] == [third, first]
+    assert [r.id for r in await store.list_runs(key=OTHER)] == [second]
+    assert await store.list_runs(key=ConversationKey("slack", "C1")) == []  # no thread
+    assert await store.list_runs(limit=0) == []
+    listed = await store.list_runs(limit=1)
+    assert listed == [await run_of(store, third)]
+    assert len(listed[0].steps) == 3
+
+
+async def test_start_step_increments_attempt_and_runs_the_run(store: Store) -> None:
+    run_id = await new_run(store)
+    assert await store.start_step(run_id, "research") == 1
+    run = await run_of(store, run_id)
+    assert run.status == "running"
+    assert run.updated_at >= run.created_at
+    step = run.steps[0]
+    assert (step.status, step.attempt, step.finished_at) == ("running", 1, None)
+    assert step.started_at is not None
+    await store.fail_step(run_id, "research", "timeout")
+    assert await store.start_step(run_id, "research") == 2
+    step = (await run_of(store, run_id)).steps[0]
+    assert (step.status, step.attempt, step.error, step.finished_at) == ("running", 2, None, None)
+    # A run already past pending keeps its status.
+    await store.set_run_status(run_id, "cancelled")
+    await store.start_step(run_id, "write")
+    assert (await run_of(store, run_id)).status == "cancelled"
+
+
+async def test_finish_step_adds_tokens_to_step_and_run(store: Store) -> None:
+    run_id = await new_run(store)
+    await store.start_step(run_id, "research")
+    await store.finish_step(run_id, "research", "3 sources", prompt_tokens=10, completion_tokens=5)
+    await store.start_step(run_id, "write")
+    await store.finish_step(run_id, "write", "draft", prompt_tokens=7, completion_tokens=3)
+    run = await run_of(store, run_id)
+    research, write, review = run.steps
+    assert (research.status, research.output, research.error) == ("done", "3 sources", None)
+    assert research.finished_at is not None and research.started_at is not None
+    assert research.finished_at >= research.started_at
+    assert (research.prompt_tokens, research.completion_tokens) == (10, 5)
+    assert (write.prompt_tokens, write.completion_tokens) == (7, 3)
+    assert (review.status, review.prompt_tokens) == ("pending", 0)
+    assert (run.prompt_tokens, run.completion_tokens) == (17, 8)
+    await store.add_run_tokens(run_id, 100, 1)
+    run = await run_of(store, run_id)
+    assert (run.prompt_tokens, run.completion_tokens) == (117, 9)
+
+
+async def test_fail_skip_and_cancel(store: Store) -> None:
+    run_id = await new_run(store)
+    await store.start_step(run_id, "research")
+    await store.fail_step(run_id, "research", "no sources", prompt_tokens=4, completion_tokens=1)
+    await store.set_steps_status(run_id, ["write"], "skipped")
+    await store.set_steps_status(run_id, ["review"], "cancelled")
+    run = await run_of(store, run_id)
+    research, write, review = run.steps
+    assert (research.status, research.error, research.output) == ("failed", "no sources", None)
+    assert research.finished_at is not None
+    assert (research.prompt_tokens, research.completion_tokens) == (4, 1)
+    assert (run.prompt_tokens, run.completion_tokens) == (4, 1)
+    assert (write.status, write.attempt, write.started_at) == ("skipped", 0, None)
+    assert write.finished_at is not None
+    assert review.status == "cancelled"
+    await store.fail_step(run_id, "write", "upstream failed")  # tokens default to 0
+    assert (await run_of(store, run_id)).prompt_tokens == 4
+
+
+async def test_retry_back_to_pending_clears_results_but_keeps_attempts_and_tokens(
+    store: Store,
+) -> None:
+    run_id = await new_run(store)
+    for step_id in ("research", "write"):
+        await store.start_step(run_id, step_id)
+    await store.finish_step(run_id, "research", "old", prompt_tokens=2, completion_tokens=2)
+    await store.fail_step(run_id, "write", "boom")
+    await store.set_steps_status(run_id, ["research", "write", "research"], "pending")
+    research, write, _ = (await run_of(store, run_id)).steps
+    for step in (research, write):
+        assert (step.status, step.output, step.error) == ("pending", None, None)
+        assert (step.started_at, step.finished_at, step.attempt) == (None, None, 1)
+    assert research.prompt_tokens == 2  # spent tokens stay spent
+    assert await store.start_step(run_id, "research") == 2
+
+
+async def test_set_steps_status_is_all_or_nothing(store: Store) -> None:
+    run_id = await new_run(store)
+    with pytest.raises(StoreError, match=f"run {run_id} has no step 'ghost'"):
+        await store.set_steps_status(run_id, ["research", "ghost"], "skipped")
+    assert [s.status for s in (await run_of(store, run_id)).steps] == ["pending"] * 3
+    await store.set_steps_status(run_id, [], "skipped")  # a no-op on a known run
+    with pytest.raises(StoreError, match="no pipeline run 999"):
+        await store.set_steps_status(999, [], "skipped")
+
+
+async def test_reset_interrupted_steps(store: Store) -> None:
+    run_id = await new_run(store)
+    await store.start_step(run_id, "research")
+    await store.finish_step(run_id, "research", "ok", prompt_tokens=1, completion_tokens=1)
+    await store.start_step(run_id, "review")
+    await store.start_step(run_id, "write")
+    assert await store.reset_interrupted_steps(run_id) == ["write", "review"]
+    research, write, review = (await run_of(store, run_id)).steps
+    assert (research.status, research.output) == ("done", "ok")
+    for step in (write, review):
+        assert (step.status, step.started_at, step.attempt) == ("pending", None, 1)
+    assert await store.reset_interrupted_steps(run_id) == []
+
+
+async def test_unfinished_runs_oldest_first(store: Store) -> None:
+    ids = [await new_run(store, task=f"t{i}") for i in range(5)]
+    await store.start_step(ids[1], "research")  # running
+    await store.set_run_status(ids[2], "done")
+    await store.set_run_status(ids[3], "cancelled")
+    await store.save_answer(ids[4], "sorry", "failed")
+    assert await store.unfinished_runs() == [ids[0], ids[1]]
+
+
+async def test_set_run_status_sets_and_clears_finished_at(store: Store) -> None:
+    run_id = await new_run(store)
+    await store.set_run_status(run_id, "failed")
+    run = await run_of(store, run_id)
+    assert run.status == "failed" and run.finished_at is not None
+    await store.set_run_status(run_id, "running")  # resumed by hand
+    run = await run_of(store, run_id)
+    assert (run.status, run.finished_at) == ("running", None)
+
+
+async def test_save_answer_and_claim_answer_post_once(store: Store) -> None:
+    run_id = await new_run(store)
+    await store.save_answer(run_id, "the report", "done", prompt_tokens=5, completion_tokens=6)
+    run = await run_of(store, run_id)
+    assert (run.answer, run.status, run.answer_posted) == ("the report", "done", False)
+    assert (run.prompt_tokens, run.completion_tokens) == (5, 6)
+    assert run.finished_at is not None
+    results = await asyncio.gather(*(store.claim_answer_post(run_id) for _ in range(20)))
+    assert results.count(True) == 1
+    assert (await run_of(store, run_id)).answer_posted is True
+    assert await store.claim_answer_post(run_id) is False
+
+
+async def test_claimed_answer_post_survives_reopen(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        run_id = await new_run(store)
+        other_id = await new_run(store)
+        await store.save_answer(run_id, "answer", "done")
+        assert await store.claim_answer_post(run_id) is True
+    async with await Store.open(db_path) as store:
+        assert await store.claim_answer_post(run_id) is False
+        assert await store.claim_answer_post(other_id) is True
+        assert (await run_of(store, run_id)).answer == "answer"
+
+
+async def test_invalid_statuses_raise_value_error(
+    store: Store, count_rows: Callable[[str], int]
+) -> None:
+    run_id = await new_run(store)
+    with pytest.raises(ValueError, match="run status"):
+        await store.set_run_status(run_id, "skipped")
+    with pytest.raises(ValueError, match="step status"):
+        await store.set_steps_status(run_id, ["research"], "finished")
+    with pytest.raises(ValueError):
+        await store.save_answer(run_id, "x", "running")
+    with pytest.raises(ValueError):
+        await store.set_run_status(999, "bogus")  # checked before the run is looked up
+    with pytest.raises(ValueError, match="negative"):
+        await store.finish_step(run_id, "research", "x", prompt_tokens=-1, completion_tokens=0)
+    with pytest.raises(ValueError, match="negative"):
+        await store.add_run_tokens(run_id, 0, -5)
+    run = await run_of(store, run_id)
+    assert (run.status, run.answer, run.prompt_tokens) == ("pending", None, 0)
+
+
+async def test_unknown_ids_raise_store_error(store: Store) -> None:
+    run_id = await new_run(store)
+    no_run = f"no pipeline run {run_id + 1}"
+    writes = [
+        store.set_run_status(run_id + 1, "done"),
+        store.start_step(run_id + 1, "research"),
+        store.finish_step(run_id + 1, "research", "x", prompt_tokens=0, completion_tokens=0),
+        store.fail_step(run_id + 1, "research", "x"),
+        store.set_steps_status(run_id + 1, ["research"], "skipped"),
+        store.reset_interrupted_steps(run_id + 1),
+        store.save_answer(run_id + 1, "x", "done"),
+        store.claim_answer_post(run_id + 1),
+        store.add_run_tokens(run_id + 1, 1, 1),
+    ]
+    for write in writes:
+        with pytest.raises(StoreError) as raised:
+            await write
+        assert str(raised.value) == no_run
+    no_step = f"run {run_id} has no step 'ghost'"
+    for write in [
+        store.start_step(run_id, "ghost"),
+        store.finish_step(run_id, "ghost", "x", prompt_tokens=1, completion_tokens=1),
+        store.fail_step(run_id, "ghost", "x", prompt_tokens=1),
+    ]:
+        with pytest.raises(StoreError) as raised:
+            await write
+        assert str(raised.value) == no_step
+    # Nothing of the failed writes landed, the run's tokens included.
+    run = await run_of(store, run_id)
+    assert (run.status, run.prompt_tokens, run.completion_tokens) == ("pending", 0, 0)
+
+
+async def test_50_concurrent_finish_steps_on_one_run(store: Store) -> None:
+    steps = [(f"s{i}", "worker", f"part {i}", []) for i in range(50)]
+    run_id = await store.create_run(KEY, "fan out", "{}", steps)
+    attempts = await asyncio.gather(*(store.start_step(run_id, f"s{i}") for i in range(50)))
+    assert attempts == [1] * 50
+    # gather() re-raises the first failure, e.g. sqlite3.OperationalError 'database is locked'.
+    await asyncio.gather(
+        *(
+            store.finish_step(run_id, f"s{i}", f"out {i}", prompt_tokens=i, completion_tokens=2 * i)
+            for i in range(50)
+        )
+    )
+    run = await run_of(store, run_id)
+    assert [s.step_id for s in run.steps] == [f"s{i}" for i in range(50)]
+    assert all(s.status == "done" and s.output == f"out {s.position}" for s in run.steps)
+    assert all(s.prompt_tokens == s.position for s in run.steps)
+    assert (run.prompt_tokens, run.completion_tokens) == (sum(range(50)), 2 * sum(range(50)))
+
+
+async def test_deleting_a_conversation_cascades_to_runs_and_steps(
+    store: Store, count_rows: Callable[[str], int]
+) -> None:
+    await new_run(store)
+    async with store._db.transaction() as tx:
+        await tx.fetchall("DELETE FROM conversations")
+    assert count_rows("pipeline_runs") == count_rows("pipeline_steps") == 0
+
+
+async def test_version_2_database_is_upgraded_with_data_intact(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    t = "2024-05-01T12:00:00.000000+00:00"
+    async with aiosqlite.connect(path) as conn:
+        assert await migrate(conn, target=2) == 2
+        await conn.execute(
+            "INSERT INTO conversations (platform, channel_id, thread_id, created_at, updated_at)"
+            " VALUES ('slack', 'C1', 'T1', ?, ?)",
+            (t, t),
+        )
+        await conn.execute(
+            "INSERT INTO messages (conversation_id, role, content, agent, created_at)"
+            " VALUES (1, 'user', 'hello', NULL, ?)",
+            (t,),
+        )
+        await conn.execute(
+            "INSERT INTO token_usage"
+            " (conversation_id, agent, model, prompt_tokens, completion_tokens, created_at)"
+            " VALUES (1, 'helper', 'm', 3, 4, ?)",
+            (t,),
+        )
+        await conn.execute("INSERT INTO channel_bindings VALUES ('slack', 'C1', 'helper', ?)", (t,))
+        await conn.commit()
+    with sqlite3.connect(path) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "pipeline_runs" not in names
+
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == LATEST_VERSION >= 3
+        assert [m.content for m in await store.history(KEY)] == ["hello"]
+        assert [(u.agent, u.prompt_tokens) for u in await store.usage(KEY)] == [("helper", 3)]
+        assert await store.channel_agent("slack", "C1") == "helper"
+        # The new tables hang off the old conversation.
+        run_id = await new_run(store)
+        assert [r.id for r in await store.list_runs(key=KEY)] == [run_id]
+        async with store._db.transaction() as tx:
+            row = await tx.fetchone("SELECT conversation_id FROM pipeline_runs")
+        assert row is not None and row[0] == 1
