@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from novabot.message import ConversationKey
 from novabot.bot import Bot
+from novabot.message import ConversationKey
 from novabot.pipeline.executor import Executor, Limits
 from novabot.store import PipelineRunRecord
 from tests.fakes.openai_server import Fail, FakeOpenAI, Slow, Text

@@ -67,9 +67,9 @@ def test_plan_files_in_json_and_yaml(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text("task: t\nsteps:\n  - {id: a, agent: chat, instruction: x}\n")
     (tmp_path / "bad.yaml").write_text("task: [unclosed\n")
     assert load_plan_file(tmp_path / "p.json") == load_plan_file(tmp_path / "p.yaml")
-    with pytest.raises(PlanError, match="bad.yaml: not valid yaml"):
+    with pytest.raises(PlanError, match=r"bad\.yaml: not valid yaml"):
         load_plan_file(tmp_path / "bad.yaml")
-    with pytest.raises(PlanError, match="missing.json: cannot be read"):
+    with pytest.raises(PlanError, match=r"missing\.json: cannot be read"):
         load_plan_file(tmp_path / "missing.json")
 
 
