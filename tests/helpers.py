@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
 from novabot.responder import Responder, Stream
 
 
@@ -40,3 +46,21 @@ class _RecordingStream(Stream):
     async def finish(self, *, failed: bool) -> None:
         if self.text:
             await self._responder.say(self.text, agent=self._agent)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
+    """Poll until `check()` is truthy (bolt answers after it has acked the request)."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.02)

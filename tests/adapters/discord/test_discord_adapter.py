@@ -19,9 +19,9 @@ from tests.adapters.discord.conftest import (
     RunningDiscord,
     StartDiscord,
 )
-from tests.adapters.slack.conftest import eventually
 from tests.fakes.discord_gateway import interaction_create
 from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.helpers import eventually
 
 MESSAGES = rf"/channels/{CHANNEL}/messages"
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from tests.adapters.discord.conftest import CHANNEL, NOVA_ID, DiscordUsers
-from tests.adapters.slack.conftest import eventually
 from tests.conftest import cli_env
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.helpers import eventually
 
 
 async def test_nova_run_answers_discord(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -18,26 +16,9 @@ from novabot.adapters.slack.adapter import SlackAdapter
 from novabot.bot import Bot
 from novabot.config import Settings
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers, slash_body
+from tests.helpers import free_port
 
 SECRET = "signing-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
-    """Poll until `check()` is truthy (bolt answers after it has acked the request)."""
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(0.02)
 
 
 @dataclass

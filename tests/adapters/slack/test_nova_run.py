@@ -10,11 +10,12 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.adapters.slack.conftest import SECRET, eventually, free_port
+from tests.adapters.slack.conftest import SECRET
 from tests.adapters.slack.test_slack_events import MENTION
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
+from tests.helpers import eventually, free_port
 from tests.test_cli import nova
 
 

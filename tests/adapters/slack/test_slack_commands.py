@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from novabot.message import ConversationKey
-from tests.adapters.slack.conftest import RunningSlack, eventually
+from tests.adapters.slack.conftest import RunningSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.helpers import eventually
 
 
 async def test_ask_acks_then_answers_in_a_visible_thread(

@@ -11,9 +11,10 @@ import pytest
 
 from novabot.chunking import fences_balanced
 from novabot.message import ConversationKey
-from tests.adapters.slack.conftest import RunningSlack, StartSlack, eventually
+from tests.adapters.slack.conftest import RunningSlack, StartSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import event_body, signed_headers
+from tests.helpers import eventually
 
 MENTION = {
     "type": "app_mention",

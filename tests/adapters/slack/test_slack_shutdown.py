@@ -6,9 +6,10 @@ import asyncio
 
 from novabot.message import ConversationKey
 from novabot.service import serve
-from tests.adapters.slack.conftest import StartSlack, eventually
+from tests.adapters.slack.conftest import StartSlack
 from tests.adapters.slack.test_slack_events import MENTION
 from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.helpers import eventually
 
 THREAD = ConversationKey("slack", "C1", "100.000001")
 WORDS = " ".join(f"word{n}" for n in range(40))

@@ -6,10 +6,11 @@ from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
-from tests.adapters.slack.conftest import StartSlack, eventually
+from tests.adapters.slack.conftest import StartSlack
 from tests.adapters.slack.test_slack_events import MENTION
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import FakeSlack, event_body, slash_body
+from tests.helpers import eventually
 
 
 async def test_socket_mode_event_is_acked_and_answered(
