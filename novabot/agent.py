@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from novabot.cards import ScopeCard
-from novabot.llm import LLM, Answer
+from novabot.llm import LLM, Answer, ChatMessage
 from novabot.tools import Tool
 from novabot.turn import Turn
 
@@ -33,19 +33,27 @@ class Agent:
         )
 
     async def handle(self, turn: Turn) -> Answer:
-        messages = [
-            {"role": "system", "content": self.system_prompt},
-            *turn.history,
-            {"role": "user", "content": turn.text},
-        ]
+        messages = await self.messages_for(turn)
+        tools = await self.tools_for(turn)
         async with turn.responder.stream(agent=self.name) as stream:
             return await turn.llm.answer(
                 messages,
                 model=self.card.model,
                 temperature=self.card.temperature,
-                tools=self.tools,
+                tools=tools,
                 on_text=stream.write,
             )
+
+    async def messages_for(self, turn: Turn) -> list[ChatMessage]:
+        """The prompt for a turn; agents that know more (a pipeline's run) add to it."""
+        return [
+            {"role": "system", "content": self.system_prompt},
+            *turn.history,
+            {"role": "user", "content": turn.text},
+        ]
+
+    async def tools_for(self, turn: Turn) -> list[Tool]:
+        return self.tools
 
 
 def compose_system_prompt(card: ScopeCard, peers: Sequence[ScopeCard]) -> str:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
 from novabot.cards import load_cards, shipped_cards_dir
@@ -31,6 +32,10 @@ from novabot.history import fit_history
 from novabot.lexical import LexicalMatcher
 from novabot.llm import LLM, Answer, LLMError
 from novabot.message import ConversationKey, Message
+from novabot.pipeline.agent import PipelineAgent
+from novabot.pipeline.chat import PIPELINE_COMMAND
+from novabot.pipeline.executor import Limits
+from novabot.pipeline.service import PIPELINE_AGENT, PipelineService
 from novabot.registry import Registry
 from novabot.responder import Responder
 from novabot.router import Route, Router, UnknownAgentError
@@ -74,8 +79,12 @@ class Bot:
         self.registry = Registry()
         self.router: Router | None = None
         self._active: set[asyncio.Task[object]] = set()
-        for command in BUILTIN_COMMANDS:
+        for command in (*BUILTIN_COMMANDS, PIPELINE_COMMAND):
             self.registry.add_command(command)
+        self.pipelines = PipelineService(self, Limits.from_settings(settings))
+        self.registry.agent_factories[PIPELINE_AGENT] = partial(
+            PipelineAgent, service=self.pipelines
+        )
 
     @classmethod
     async def start(
@@ -98,6 +107,7 @@ class Bot:
         return bot
 
     async def close(self) -> None:
+        await self.pipelines.stop()
         await self.llm.close()
         await self.store.close()
 
@@ -140,6 +150,7 @@ class Bot:
             self.store,
             LexicalMatcher(routable),
             threshold=self.settings.router_lexical_threshold,
+            claims=[self.pipelines.claim],
             switch_margin=self.settings.router_switch_margin,
         )
 
@@ -264,15 +275,21 @@ class Bot:
     # -- commands ------------------------------------------------------------------------
 
     async def run_command(
-        self, key: ConversationKey, user_id: str, name: str, args: str
+        self,
+        key: ConversationKey,
+        user_id: str,
+        name: str,
+        args: str,
+        responder: Responder | None = None,
     ) -> CommandReply:
         """Run a command by name; usage errors come back as a reply that is not ok."""
         command = self.commands.get(name.lower())
         if command is None:
             known = ", ".join(self.commands)
             return CommandReply(f"Unknown command '{name}'. Try: {known}", ok=False)
+        context = CommandContext(self, key, user_id, responder)
         try:
-            return CommandReply(await command.handler(CommandContext(self, key, user_id), args))
+            return CommandReply(await command.handler(context, args))
         except CommandError as exc:
             return CommandReply(str(exc), ok=False)
 

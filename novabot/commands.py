@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from novabot.message import ConversationKey
+from novabot.responder import Responder
 
 if TYPE_CHECKING:
     from novabot.bot import Bot
@@ -35,6 +36,8 @@ class CommandContext:
     bot: Bot
     key: ConversationKey
     user_id: str
+    responder: Responder | None = None
+    """Where a command that starts work (a pipeline) can show it; None from the CLI."""
 
 
 Handler = Callable[[CommandContext, str], Awaitable[str]]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from novabot.agent import Agent
 from novabot.cards import CardError, ScopeCard
 from novabot.commands import Command
 from novabot.tools import Tool
+
+AgentFactory = Callable[[ScopeCard, list[Tool], list[ScopeCard]], Agent]
 
 
 class Registry:
@@ -15,6 +17,8 @@ class Registry:
         self.agents: dict[str, Agent] = {}
         self.tools: dict[str, Tool] = {}
         self.commands: dict[str, Command] = {}
+        self.agent_factories: dict[str, AgentFactory] = {}
+        """Agents whose behaviour needs more than a card and tools, by card name."""
 
     def add_tool(self, tool: Tool) -> None:
         if tool.name in self.tools:
@@ -37,7 +41,8 @@ class Registry:
                 raise CardError(
                     f"{card.source}: field 'tools': unknown tool '{missing[0]}' (tools: {known})"
                 )
-            agents[card.name] = Agent(card, [self.tools[n] for n in card.tools], cards)
+            make = self.agent_factories.get(card.name, Agent)
+            agents[card.name] = make(card, [self.tools[n] for n in card.tools], cards)
         self.agents = agents
 
     @property

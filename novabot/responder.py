@@ -9,6 +9,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from types import TracebackType
 
+from novabot.message import ConversationKey
+
 
 class Stream(ABC):
     """An answer being written piece by piece; used as `async with responder.stream()`."""
@@ -43,8 +45,22 @@ class Stream(ABC):
         await self.finish(failed=exc_type is not None)
 
 
+class LiveMessage(ABC):
+    """A message replaced as things change (a pipeline's progress); the latest text wins."""
+
+    @abstractmethod
+    async def update(self, text: str) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Show the latest text for good."""
+
+
 class Responder(ABC):
     """Answers in one conversation (a channel, or a thread inside it)."""
+
+    key: ConversationKey | None = None
+    """The conversation answered in, where the adapter knows it (threads it opened)."""
 
     @abstractmethod
     async def say(self, text: str, *, agent: str | None = None) -> None:
@@ -57,6 +73,22 @@ class Responder(ABC):
     async def thread(self, title: str) -> Responder:
         """A responder bound to a new thread; platforms without threads answer in place."""
         return self
+
+    async def live(self, text: str) -> LiveMessage:
+        """Post a message that `update` replaces; platforms that cannot edit post at close."""
+        return _PostWhenClosed(self, text)
+
+
+class _PostWhenClosed(LiveMessage):
+    def __init__(self, responder: Responder, text: str) -> None:
+        self._responder = responder
+        self._text = text
+
+    async def update(self, text: str) -> None:
+        self._text = text
+
+    async def close(self) -> None:
+        await self._responder.say(self._text)
 
 
 class _SayWhenDone(Stream):

@@ -2,7 +2,8 @@
 
 The rules, in order:
 1. explicit address: `@translator …` in the text, or an agent named by the adapter
-   (`--agent`, a slash-command option);
+   (`--agent`, a slash-command option); then a claim by a conversation's owner (a
+   pipeline's thread belongs to the pipeline agent);
 2. conversation stickiness: a follow-up goes to the agent that answered last, unless the
    scope matcher finds the message clearly another agent's job (that agent clears the
    threshold and beats the last agent's own match by `switch_margin`);
@@ -14,7 +15,7 @@ The rules, in order:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,6 +40,10 @@ class Route:
     """The message text the agent should answer (an `@agent` address removed)."""
 
 
+Claim = Callable[[Message], Awaitable["Route | None"]]
+"""Something that owns some conversations outright (a pipeline owns its thread)."""
+
+
 class RoutingMemory(Protocol):
     """What the router reads from the store."""
 
@@ -57,6 +62,7 @@ class Router:
         fallback: str = "chat",
         threshold: float = 0.3,
         switch_margin: float = 0.25,
+        claims: Sequence[Claim] = (),
     ) -> None:
         if fallback not in agents:
             raise ValueError(f"the fallback agent '{fallback}' has no scope card")
@@ -66,11 +72,16 @@ class Router:
         self.fallback = fallback
         self.threshold = threshold
         self.switch_margin = switch_margin
+        self.claims = list(claims)
 
     async def route(self, message: Message) -> Route:
         explicit = self._explicit(message)
         if explicit:
             return explicit
+        for claim in self.claims:
+            claimed = await claim(message)
+            if claimed:
+                return claimed
         ranking = self.matcher.rank(message.text)
         return (
             await self._sticky(message, ranking)

@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from novabot.chunking import split_message
-from novabot.responder import Responder, Stream
+from novabot.message import ConversationKey
+from novabot.responder import LiveMessage, Responder, Stream
 
 CUT_SHORT = "_(answer cut short)_"
 
@@ -62,14 +64,63 @@ class Surface(ABC):
 
 
 class SurfaceResponder(Responder):
-    def __init__(self, surface: Surface) -> None:
+    def __init__(self, surface: Surface, key: ConversationKey | None = None) -> None:
         self.surface = surface
+        self.key = key
 
     async def say(self, text: str, *, agent: str | None = None) -> None:
         await self.surface.say(text)
 
     def stream(self, *, agent: str | None = None) -> Stream:
         return EditedStream(self.surface, agent)
+
+    async def live(self, text: str) -> LiveMessage:
+        return await SurfaceLive.post(self.surface, text)
+
+
+class Editor:
+    """Keeps one message showing `current()`: at most one edit per `interval_s`, skipping
+    edits the platform refuses for now; `stop()` leaves the last edit to the caller."""
+
+    def __init__(self, surface: Surface, handle: Any, current: Callable[[], str]) -> None:
+        self.surface = surface
+        self.handle = handle
+        self.current = current
+        self._shown = ""
+        self._pause_until = 0.0
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop())
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            started = time.monotonic()
+            if started >= self._pause_until:
+                await self._show()
+            await asyncio.sleep(max(0.0, self.surface.interval_s - (time.monotonic() - started)))
+
+    async def _show(self) -> None:
+        text = self.current()
+        if len(text) > self.surface.limit:
+            text = text[: self.surface.limit - 1] + "…"
+        if not text.strip() or text == self._shown:
+            return
+        try:
+            await self.surface.edit(self.handle, text, final=False)
+            self._shown = text
+        except RateLimited as limited:  # skip edits for a while; the final one waits
+            self._pause_until = time.monotonic() + limited.retry_after
+        except self.surface.errors:
+            pass  # a progress edit is not worth failing the answer for
 
 
 class EditedStream(Stream):
@@ -80,10 +131,7 @@ class EditedStream(Stream):
         self.surface = surface
         self.agent = agent
         self.placeholder: Any = None
-        self._shown = ""
-        self._pause_until = 0.0
-        self._wake = asyncio.Event()
-        self._editor: asyncio.Task[None] | None = None
+        self._editor: Editor | None = None
 
     async def __aenter__(self) -> EditedStream:
         try:
@@ -91,14 +139,19 @@ class EditedStream(Stream):
         except self.surface.errors:
             pass  # the answer is posted whole at the end instead
         else:
-            self._editor = asyncio.create_task(self._edit_loop())
+            self._editor = Editor(self.surface, self.placeholder, self._preview)
         return self
 
+    def _preview(self) -> str:
+        return self.surface.render(self.text)
+
     async def on_delta(self, delta: str) -> None:
-        self._wake.set()
+        if self._editor:
+            self._editor.poke()
 
     async def finish(self, *, failed: bool) -> None:
-        await self._stop_editor()
+        if self._editor:
+            await self._editor.stop()
         text = self.text.rstrip()
         if failed and text:
             text += f"\n\n{CUT_SHORT}"
@@ -111,39 +164,32 @@ class EditedStream(Stream):
         for chunk in chunks:
             await self.surface.post(chunk)
 
-    async def _edit_loop(self) -> None:
-        """Show the text so far, at most once per interval, skipping edits refused for now."""
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            started = time.monotonic()
-            if started >= self._pause_until:
-                await self._show_progress()
-            await asyncio.sleep(max(0.0, self.surface.interval_s - (time.monotonic() - started)))
-
-    async def _show_progress(self) -> None:
-        preview = self.surface.render(self.text)
-        if len(preview) > self.surface.limit:
-            preview = preview[: self.surface.limit - 1] + "…"
-        if not preview.strip() or preview == self._shown:
-            return
-        try:
-            await self.surface.edit(self.placeholder, preview, final=False)
-            self._shown = preview
-        except RateLimited as limited:  # skip edits for a while; the final one waits
-            self._pause_until = time.monotonic() + limited.retry_after
-        except self.surface.errors:
-            pass  # a progress edit is not worth failing the answer for
-
-    async def _stop_editor(self) -> None:
-        if self._editor is None:
-            return
-        self._editor.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._editor
-        self._editor = None
-
     async def _remove_placeholder(self) -> None:
         if self.placeholder is not None:
             with contextlib.suppress(*self.surface.errors):  # a stray "thinking…" is harmless
                 await self.surface.delete(self.placeholder)
+
+
+class SurfaceLive(LiveMessage):
+    """A progress message on an editable platform, edited at the surface's pace."""
+
+    def __init__(self, surface: Surface, handle: Any, text: str) -> None:
+        self.surface = surface
+        self.handle = handle
+        self.text = text
+        self.editor = Editor(surface, handle, lambda: surface.render(self.text))
+
+    @classmethod
+    async def post(cls, surface: Surface, text: str) -> SurfaceLive:
+        handle = await surface.post(surface.render(text)[: surface.limit])
+        return cls(surface, handle, text)
+
+    async def update(self, text: str) -> None:
+        self.text = text
+        self.editor.poke()
+
+    async def close(self) -> None:
+        await self.editor.stop()
+        final = self.surface.render(self.text)[: self.surface.limit]
+        with contextlib.suppress(*self.surface.errors):  # logged; the steps' states are kept
+            await self.surface.edit(self.handle, final, final=True)

@@ -12,14 +12,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from novabot.agent import Agent
-from novabot.bot import Bot
 from novabot.config import Settings
 from novabot.llm import Answer, LLMError
 from novabot.message import ConversationKey
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
 from novabot.store import PipelineRunRecord, PipelineStepRecord
+
+if TYPE_CHECKING:
+    from novabot.bot import Bot
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ class Executor:
         except asyncio.CancelledError:
             if not task.cancelled():
                 raise
-            record = await self._require(run_id)
+            record = await self.load(run_id)
         finally:
             self._active.pop(run_id, None)
         if record.answer is not None and post and await self.store.claim_answer_post(run_id):
@@ -89,7 +92,7 @@ class Executor:
 
     async def cancel(self, run_id: int) -> bool:
         """Stop a run: unfinished steps become `cancelled`. False if it had already ended."""
-        record = await self._require(run_id)
+        record = await self.load(run_id)
         if record.status in FINISHED:
             return False
         await self.store.set_run_status(run_id, "cancelled")
@@ -102,7 +105,7 @@ class Executor:
     async def retry(self, run_id: int, step_id: str | None = None) -> list[str]:
         """Put failed, skipped or cancelled steps (or one named step and the steps after
         it) back to pending, so the next `run()` does them again. Returns their ids."""
-        record = await self._require(run_id)
+        record = await self.load(run_id)
         if step_id is not None and step_id not in {s.step_id for s in record.steps}:
             raise PlanError(f"run {run_id} has no step '{step_id}'")
         again = (
@@ -115,7 +118,7 @@ class Executor:
             await self.store.set_run_status(run_id, "pending")
         return again
 
-    async def _require(self, run_id: int) -> PipelineRunRecord:
+    async def load(self, run_id: int) -> PipelineRunRecord:
         record = await self.store.get_run(run_id)
         if record is None:
             raise PlanError(f"there is no pipeline run {run_id}")
@@ -138,11 +141,11 @@ class _Run:
         self.tokens = 0
 
     async def execute(self) -> PipelineRunRecord:
-        record = await self.executor._require(self.run_id)
+        record = await self.executor.load(self.run_id)
         if record.status in FINISHED:
             return record
         await self.store.reset_interrupted_steps(self.run_id)
-        record = await self.executor._require(self.run_id)
+        record = await self.executor.load(self.run_id)
         plan = Plan.model_validate_json(record.plan)
         self._load(record)
         await self._changed()
@@ -168,7 +171,7 @@ class _Run:
             await self._settle(step.id, "skipped")
             return
         async with self.semaphore:
-            if (await self.executor._require(self.run_id)).status == "cancelled":
+            if (await self.executor.load(self.run_id)).status == "cancelled":
                 await self._settle(step.id, "cancelled")  # cancelled from another process
                 return
             await self._attempt_until_done(plan, step)
@@ -222,9 +225,9 @@ class _Run:
         await self._changed()
 
     async def _finish(self, plan: Plan, record: PipelineRunRecord) -> PipelineRunRecord:
-        if (await self.executor._require(self.run_id)).status == "cancelled":
-            return await self.executor._require(self.run_id)
-        steps = (await self.executor._require(self.run_id)).steps
+        if (await self.executor.load(self.run_id)).status == "cancelled":
+            return await self.executor.load(self.run_id)
+        steps = (await self.executor.load(self.run_id)).steps
         status = "done" if all(s.status == "done" for s in steps) else "failed"
         answer = await self._aggregate(plan, steps)
         await self.store.save_answer(
@@ -234,7 +237,7 @@ class _Run:
             prompt_tokens=answer.usage.prompt_tokens,
             completion_tokens=answer.usage.completion_tokens,
         )
-        final = await self.executor._require(self.run_id)
+        final = await self.executor.load(self.run_id)
         if self.on_change:
             await self.on_change(final)
         return final
