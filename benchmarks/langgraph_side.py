@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import operator
 import tempfile
@@ -97,11 +98,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             app = build(client).compile(checkpointer=saver)
             for rep in range(-1, args.reps):  # rep -1 warms up (imports, first connections)
                 config = {"configurable": {"thread_id": f"run-{args.latency}-{rep}"}}
+                gc.collect()  # as the main script does before every timing
                 t0 = time.perf_counter()
                 state = await app.ainvoke({"outputs": {}}, config, durability=args.durability)
                 wall = time.perf_counter() - t0
                 assert len(state["outputs"]) == CALLS, state
-                if args.with_bare:
+                if args.with_bare:  # paired with the run just before it
+                    gc.collect()
                     took = await bare(client)
                 if rep >= 0:
                     walls.append(wall)

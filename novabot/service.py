@@ -6,10 +6,13 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
+from functools import partial
 from typing import Protocol
 
 from novabot.bot import Bot
 from novabot.config import Settings
+from novabot.message import ConversationKey
+from novabot.responder import Responder
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,17 @@ class Adapter(Protocol):
 
     async def close(self) -> None:
         """Release the platform connection, once answers under way are done."""
+
+    def responder_for(self, key: ConversationKey) -> Responder | None:
+        """Where to answer in a stored conversation of this platform (None: not ours)."""
+
+
+def first_responder(adapters: Sequence[Adapter], key: ConversationKey) -> Responder | None:
+    for adapter in adapters:
+        responder = adapter.responder_for(key)
+        if responder is not None:
+            return responder
+    return None
 
 
 def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
@@ -59,6 +73,9 @@ async def serve(
             started.append(adapter)
             log.info("started %s", adapter.description)
             print(f"nova: listening on {adapter.description}", flush=True)
+        resumed = await bot.pipelines.resume_all(partial(first_responder, started))
+        if resumed:
+            print(f"nova: resuming pipelines {', '.join(f'#{n}' for n in resumed)}", flush=True)
         await stop.wait()
         print("nova: stopping…", flush=True)
     finally:
@@ -67,6 +84,7 @@ async def serve(
         cut = await bot.drain(grace_s)
         if cut:
             log.warning("cut %d answers short at shutdown", cut)
+        await bot.pipelines.stop()  # checkpointed: they resume at the next start
         for adapter in reversed(started):
             await adapter.close()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from novabot.bot import Bot, Outcome, Status
 from novabot.message import ConversationKey, Message
-from novabot.responder import Responder, Stream
+from novabot.responder import LiveMessage, Responder, Stream
 
 PLATFORM = "cli"
 REPL_ONLY_COMMANDS = {"new": "start a fresh thread", "quit": "leave (also Ctrl-D)"}
@@ -32,10 +32,28 @@ def cli_key(thread: str | None) -> ConversationKey:
 class TerminalResponder(Responder):
     """Prints answers as they stream; notices (errors, apologies) go to `notices`."""
 
-    def __init__(self, out: TextIO, notices: TextIO, *, show_agent: bool) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        notices: TextIO,
+        *,
+        show_agent: bool,
+        key: ConversationKey | None = None,
+    ) -> None:
         self.out = out
         self.notices = notices
         self.show_agent = show_agent
+        self.key = key
+
+    async def thread(self, title: str) -> Responder:
+        thread = new_thread_name("pipeline")
+        self.notices.write(f"{title} (thread {thread})\n")
+        self.notices.flush()
+        key = ConversationKey(PLATFORM, cli_user(), thread)
+        return TerminalResponder(self.out, self.notices, show_agent=self.show_agent, key=key)
+
+    async def live(self, text: str) -> LiveMessage:
+        return _NewLines(self.out, text)
 
     async def say(self, text: str, *, agent: str | None = None) -> None:
         target = self.out if agent else self.notices
@@ -47,6 +65,28 @@ class TerminalResponder(Responder):
 
     def prefix(self, agent: str | None) -> str:
         return f"{agent} › " if agent and self.show_agent else ""
+
+
+class _NewLines(LiveMessage):
+    """A terminal cannot edit what it printed: each update prints only its new lines."""
+
+    def __init__(self, out: TextIO, text: str) -> None:
+        self.out = out
+        self.printed: set[str] = set()
+        self._print(text)
+
+    def _print(self, text: str) -> None:
+        fresh = [line for line in text.splitlines() if line not in self.printed]
+        self.printed.update(fresh)
+        if fresh:
+            self.out.write("\n".join(fresh) + "\n")
+            self.out.flush()
+
+    async def update(self, text: str) -> None:
+        self._print(text)
+
+    async def close(self) -> None:
+        pass
 
 
 class _TerminalStream(Stream):
@@ -82,7 +122,7 @@ class Repl:
     def __init__(self, bot: Bot, thread: str | None) -> None:
         self.bot = bot
         self.key = cli_key(thread)
-        self.responder = TerminalResponder(sys.stdout, sys.stdout, show_agent=True)
+        self.responder = TerminalResponder(sys.stdout, sys.stdout, show_agent=True, key=self.key)
 
     async def run(self) -> None:
         print(f"Nova: talking in {self.key}. /help lists commands, /quit leaves.", flush=True)
@@ -120,17 +160,19 @@ class Repl:
             return False
         if name == "new":
             self.key = ConversationKey(PLATFORM, self.key.channel_id, new_thread_name())
+            self.responder.key = self.key
             print(f"New thread: {self.key.thread_id}", flush=True)
             return True
-        reply = (await self.bot.run_command(self.key, cli_user(), name, args)).text
+        reply = await self.bot.run_command(self.key, cli_user(), name, args, self.responder)
+        text = reply.text
         if name == "help":
-            reply += "\n" + "\n".join(f"{n} — {s}" for n, s in REPL_ONLY_COMMANDS.items())
-        print(reply, flush=True)
+            text += "\n" + "\n".join(f"{n} — {s}" for n, s in REPL_ONLY_COMMANDS.items())
+        print(text, flush=True)
         return True
 
 
-def new_thread_name() -> str:
-    return datetime.now().strftime("chat-%Y%m%d-%H%M%S")
+def new_thread_name(prefix: str = "chat") -> str:
+    return datetime.now().strftime(f"{prefix}-%Y%m%d-%H%M%S")
 
 
 class StdinLines:

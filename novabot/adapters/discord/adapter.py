@@ -14,8 +14,11 @@ from discord.http import Route
 
 from novabot.adapters.discord import events
 from novabot.adapters.discord.commands import nova_commands, on_command_error
+from novabot.adapters.discord.surfaces import PLATFORM, DiscordResponder
 from novabot.bot import Bot
 from novabot.config import ConfigError, Settings
+from novabot.message import ConversationKey
+from novabot.responder import Responder
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +29,11 @@ INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
+    create_public_threads=True,
     read_message_history=True,
 )
-"""What Nova does in a channel: read it, answer, answer in threads, see what it replies to."""
+"""What Nova does in a channel: read it, answer, open a thread for a pipeline and answer
+there, see what it replies to."""
 
 
 def intents() -> discord.Intents:
@@ -133,6 +138,15 @@ class DiscordAdapter:
         """Stop taking events; the REST session stays open for answers under way."""
         if self.client is not None:
             self.client.accepting = False
+
+    def responder_for(self, key: ConversationKey) -> Responder | None:
+        """Where to answer in a conversation found in the store (a pipeline to resume)."""
+        if key.platform != PLATFORM or self.client is None:
+            return None
+        channel = self.client.get_channel(int(key.thread_id or key.channel_id))
+        if channel is None:
+            return None
+        return DiscordResponder(channel, interval_s=self.settings.discord_update_interval_s)
 
     async def close(self) -> None:
         if self.client is not None:

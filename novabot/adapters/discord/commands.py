@@ -13,8 +13,12 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
-from novabot.adapters.discord.events import conversation_key
-from novabot.adapters.discord.surfaces import NO_PINGS, InteractionSurface
+from novabot.adapters.discord.surfaces import (
+    NO_PINGS,
+    DiscordResponder,
+    InteractionSurface,
+    conversation_key,
+)
 from novabot.bot import Bot
 from novabot.message import Message
 from novabot.surface import SurfaceResponder
@@ -22,7 +26,8 @@ from novabot.surface import SurfaceResponder
 log = logging.getLogger(__name__)
 
 HELP = (
-    "`/nova ask prompt:<question> [agent:<name>]` · `/nova agents` · `/nova why` · "
+    "`/nova ask prompt:<question> [agent:<name>]` · `/nova pipeline task:<task>` · "
+    "`/nova agents` · `/nova why` · "
     "`/nova bind agent:<name>` · `/nova unbind` · `/nova help`\n"
     "Mention me (@Nova) in a channel, or DM me. Start a message with @agent to pick one."
 )
@@ -82,9 +87,15 @@ def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
         with bot.busy():
             await interaction.response.defer(ephemeral=True, thinking=True)
             key = conversation_key(interaction.channel)
-            reply = await bot.run_command(key, str(interaction.user.id), name, args)
+            channel = DiscordResponder(interaction.channel, interval_s=interval_s)
+            reply = await bot.run_command(key, str(interaction.user.id), name, args, channel)
             text = f"{HELP}\n\n{reply.text}" if name == "help" else reply.text
             await InteractionSurface(interaction, private=True).say(text)
+
+    @group.command(name="pipeline", description="Split a task across agents, in a thread")
+    @app_commands.describe(task="What to do (or: list · show N · cancel N · retry N [step])")
+    async def pipeline(interaction: discord.Interaction, task: str) -> None:
+        await core(interaction, "pipeline", task)
 
     @group.command(name="bind", description="Send every message in this channel to one agent")
     @app_commands.describe(agent="The agent for this channel")

@@ -4,23 +4,12 @@ or in channels bound to an agent. Bots, Nova included, are never answered."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import discord
 
-from novabot.adapters.discord.surfaces import ChannelSurface
+from novabot.adapters.discord.surfaces import DiscordResponder, conversation_key
 from novabot.bot import Bot
 from novabot.message import ConversationKey, Message
-from novabot.surface import SurfaceResponder
-
-PLATFORM = "discord"
-
-
-def conversation_key(channel: Any) -> ConversationKey:
-    """A thread is a conversation inside its parent channel; anything else is its own."""
-    if isinstance(channel, discord.Thread) and channel.parent_id:
-        return ConversationKey(PLATFORM, str(channel.parent_id), str(channel.id))
-    return ConversationKey(PLATFORM, str(channel.id))
 
 
 async def on_message(
@@ -34,8 +23,8 @@ async def on_message(
     mentioned = any(user.id == me.id for user in message.mentions)
     if not (direct or mentioned or await bot.follows(key)):
         return
-    surface = ChannelSurface(message.channel, reply_to=message, interval_s=interval_s)
-    await bot.handle(to_message(message, key, me.id), SurfaceResponder(surface))
+    responder = DiscordResponder(message.channel, reply_to=message, interval_s=interval_s)
+    await bot.handle(to_message(message, key, me.id), responder)
 
 
 def to_message(message: discord.Message, key: ConversationKey, bot_user_id: int) -> Message:

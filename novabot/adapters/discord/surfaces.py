@@ -9,14 +9,19 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import discord
 
-from novabot.surface import Surface
+from novabot.message import ConversationKey
+from novabot.responder import Responder
+from novabot.surface import Surface, SurfaceResponder
 
 log = logging.getLogger(__name__)
 
+PLATFORM = "discord"
 MESSAGE_LIMIT = 2000
+THREAD_NAME_LIMIT = 100
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -80,6 +85,35 @@ class InteractionSurface(Surface):
     async def delete(self, handle: discord.WebhookMessage) -> None:
         with logged_discord_errors(self.interaction.channel, "deleting a follow-up"):
             await handle.delete()
+
+
+class DiscordResponder(SurfaceResponder):
+    """Answers in a Discord channel, thread or DM; `thread()` opens a public thread."""
+
+    surface: ChannelSurface
+
+    def __init__(
+        self, channel: Any, *, reply_to: discord.Message | None = None, interval_s: float = 1.0
+    ) -> None:
+        surface = ChannelSurface(channel, reply_to=reply_to, interval_s=interval_s)
+        super().__init__(surface, conversation_key(channel))
+
+    async def thread(self, title: str) -> Responder:
+        channel = self.surface.channel
+        if not isinstance(channel, discord.TextChannel):
+            return self  # already in a thread, or a DM: answer in place
+        with logged_discord_errors(channel, "opening a thread"):
+            thread = await channel.create_thread(
+                name=title[:THREAD_NAME_LIMIT], type=discord.ChannelType.public_thread
+            )
+        return DiscordResponder(thread, interval_s=self.surface.interval_s)
+
+
+def conversation_key(channel: Any) -> ConversationKey:
+    """A thread is a conversation inside its parent channel; anything else is its own."""
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return ConversationKey(PLATFORM, str(channel.parent_id), str(channel.id))
+    return ConversationKey(PLATFORM, str(channel.id))
 
 
 @contextlib.contextmanager

@@ -14,9 +14,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from novabot.adapters.slack import commands, events
-from novabot.adapters.slack.responder import SlackClients
+from novabot.adapters.slack.events import PLATFORM
+from novabot.adapters.slack.responder import SlackClients, SlackResponder
 from novabot.bot import Bot
 from novabot.config import ConfigError, Settings
+from novabot.message import ConversationKey
+from novabot.responder import Responder
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,12 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    def responder_for(self, key: ConversationKey) -> Responder | None:
+        """Where to answer in a conversation found in the store (a pipeline to resume)."""
+        if key.platform != PLATFORM:
+            return None
+        return SlackResponder(self.clients, key.channel_id, key.thread_id)
 
     async def close(self) -> None:
         """Nothing to release: the Web API clients open a session per call."""

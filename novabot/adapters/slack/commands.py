@@ -16,8 +16,11 @@ from novabot.message import ConversationKey, Message
 
 log = logging.getLogger(__name__)
 
-USAGE = "Usage: `/nova ask <question>` · `agents` · `why` · `bind <agent>` · `unbind` · `help`"
-CORE_SUBCOMMANDS = {"agents", "why", "bind", "unbind", "usage", "help"}
+USAGE = (
+    "Usage: `/nova ask <question>` · `pipeline <task>` · `agents` · `why` · `bind <agent>` · "
+    "`unbind` · `help`"
+)
+CORE_SUBCOMMANDS = {"agents", "why", "bind", "unbind", "usage", "help", "pipeline"}
 SHOWN_TO_CHANNEL = {"bind", "unbind"}
 """Everyone in the channel should know when its messages start going to one agent."""
 
@@ -38,16 +41,22 @@ async def run_subcommand(
     if name == "ask":
         await ask(bot, clients, command, rest, respond)
     elif name in CORE_SUBCOMMANDS or not name:
-        await run_core(bot, command, name or "help", rest, respond)
+        await run_core(bot, clients, command, name or "help", rest, respond)
     else:
         await tell(respond, f"Unknown subcommand `{name}`. {USAGE}")
 
 
 async def run_core(
-    bot: Bot, command: dict[str, Any], name: str, args: str, respond: AsyncRespond
+    bot: Bot,
+    clients: SlackClients,
+    command: dict[str, Any],
+    name: str,
+    args: str,
+    respond: AsyncRespond,
 ) -> None:
     key = ConversationKey(PLATFORM, command["channel_id"], None)
-    reply = await bot.run_command(key, command["user_id"], name, args)
+    channel = SlackResponder(clients, command["channel_id"], None)
+    reply = await bot.run_command(key, command["user_id"], name, args, channel)
     text = f"{USAGE}\n\n{reply.text}" if name == "help" else reply.text
     visibility = "in_channel" if reply.ok and name in SHOWN_TO_CHANNEL else "ephemeral"
     await tell(respond, text, visibility)

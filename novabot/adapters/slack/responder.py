@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from novabot.adapters.slack.format import to_mrkdwn
+from novabot.message import ConversationKey
 from novabot.responder import Responder
 from novabot.surface import RateLimited, Surface, SurfaceResponder
 
@@ -75,16 +76,19 @@ class SlackResponder(SurfaceResponder):
     surface: SlackSurface
 
     def __init__(self, clients: SlackClients, channel: str, thread_ts: str | None) -> None:
-        super().__init__(SlackSurface(clients, channel, thread_ts))
+        super().__init__(
+            SlackSurface(clients, channel, thread_ts), ConversationKey("slack", channel, thread_ts)
+        )
 
     async def post(self, mrkdwn: str) -> str:
         """Post one already formatted message; returns its ts."""
         return await self.surface.post(mrkdwn)
 
     async def thread(self, title: str) -> Responder:
-        surface = self.surface
-        ts = await surface.post(to_mrkdwn(title))
-        return SlackResponder(surface.clients, surface.channel, ts)
+        """A new thread under a new top-level message (Slack threads do not nest)."""
+        channel_level = SlackSurface(self.surface.clients, self.surface.channel, None)
+        ts = await channel_level.post(to_mrkdwn(title))
+        return SlackResponder(self.surface.clients, self.surface.channel, ts)
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ async def test_sync_to_one_guild_and_globally(tmp_path: Path, fake_discord: Fake
     [command] = put.json
     subcommands = {option["name"] for option in command["options"]}
     assert command["name"] == "nova"
-    assert subcommands == {"ask", "agents", "why", "bind", "unbind", "help"}
+    assert subcommands == {"ask", "pipeline", "agents", "why", "bind", "unbind", "help"}
     everywhere = await nova(tmp_path, "discord", "sync", env=env)
     assert everywhere.out == "synced /nova to all guilds (global)\n"
     assert fake_discord.requests_to("PUT", rf"/applications/{NOVA_ID}/commands")
@@ -49,8 +49,8 @@ async def test_invite_url_asks_for_the_scopes_and_permissions_nova_needs(
     query = parse_qs(urlparse(result.out.strip()).query)
     assert query["client_id"] == [str(NOVA_ID)]
     assert query["scope"] == ["bot applications.commands"]
-    # view channels, send messages, read history, send in threads
-    assert int(query["permissions"][0]) == 1024 | 2048 | 65536 | 274877906944
+    # view channels, send messages, read history, create public threads, send in threads
+    assert int(query["permissions"][0]) == 1024 | 2048 | 65536 | 34359738368 | 274877906944
 
 
 async def test_a_refused_token_is_one_line(tmp_path: Path, fake_discord: FakeDiscord) -> None:
