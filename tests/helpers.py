@@ -8,16 +8,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from novabot.responder import Responder, Stream
+from novabot.message import ConversationKey
+from novabot.responder import LiveMessage, Responder, Stream
 
 
 class RecordingResponder(Responder):
     """Keeps what an agent said, the way a chat platform would show it."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: ConversationKey | None = None) -> None:
+        self.key = key
         self.said: list[tuple[str | None, str]] = []
         self.deltas: list[str] = []
-        self.threads: list[str] = []
+        self.threads: list[RecordingResponder] = []
+        self.live_texts: list[str] = []
 
     @property
     def texts(self) -> list[str]:
@@ -30,8 +33,25 @@ class RecordingResponder(Responder):
         return _RecordingStream(self, agent)
 
     async def thread(self, title: str) -> Responder:
-        self.threads.append(title)
-        return self
+        parent = self.key or ConversationKey("test", "C1")
+        thread = RecordingResponder(ConversationKey(parent.platform, parent.channel_id, title))
+        self.threads.append(thread)
+        return thread
+
+    async def live(self, text: str) -> LiveMessage:
+        return _RecordingLive(self, text)
+
+
+class _RecordingLive(LiveMessage):
+    def __init__(self, responder: RecordingResponder, text: str) -> None:
+        self.responder = responder
+        responder.live_texts.append(text)
+
+    async def update(self, text: str) -> None:
+        self.responder.live_texts.append(text)
+
+    async def close(self) -> None:
+        pass
 
 
 class _RecordingStream(Stream):

@@ -115,7 +115,7 @@ class Executor:
         )
         if again:
             await self.store.set_steps_status(run_id, again, "pending")
-            await self.store.set_run_status(run_id, "pending")
+            await self.store.reopen_run(run_id)
         return again
 
     async def load(self, run_id: int) -> PipelineRunRecord:

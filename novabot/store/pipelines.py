@@ -393,6 +393,17 @@ class PipelinesMixin(StoreBase):
                 await _require_run(tx, run_id)
         return row is not None
 
+    async def reopen_run(self, run_id: int) -> None:
+        """Back to pending with no answer, so a retried run posts its new answer once."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "UPDATE pipeline_runs SET status = 'pending', answer = NULL, answer_posted = 0,"
+                " finished_at = NULL, updated_at = ? WHERE id = ? RETURNING id",
+                (now_text(), run_id),
+            )
+            if row is None:
+                await _require_run(tx, run_id)
+
     async def add_run_tokens(self, run_id: int, prompt_tokens: int, completion_tokens: int) -> None:
         """Add tokens spent outside any step (planning, aggregation) to the run's totals."""
         _check_tokens(prompt_tokens, completion_tokens)

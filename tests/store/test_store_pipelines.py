@@ -349,3 +349,16 @@ async def test_version_2_database_is_upgraded_with_data_intact(tmp_path: Path) -
         async with store._db.transaction() as tx:
             row = await tx.fetchone("SELECT conversation_id FROM pipeline_runs")
         assert row is not None and row[0] == 1
+
+
+async def test_reopen_run_allows_one_new_answer_post(store: Store) -> None:
+    run_id = await store.create_run(
+        ConversationKey("t", "c", "th"), "task", "{}", [("a", "chat", "x", [])]
+    )
+    await store.save_answer(run_id, "first", "done")
+    assert await store.claim_answer_post(run_id)
+    await store.reopen_run(run_id)
+    reopened = await store.get_run(run_id)
+    assert reopened is not None
+    assert (reopened.status, reopened.answer, reopened.answer_posted) == ("pending", None, False)
+    assert await store.claim_answer_post(run_id) and not await store.claim_answer_post(run_id)
