@@ -139,7 +139,8 @@ async def bench_nova(server: Server, tmp: Path, reps: int, fast_reps: int) -> No
         wall_slow = await median_of(reps, one_run)
         server.latency = 0.0
         await bare_calls(client)  # warm-up
-        wall_fast, bare_fast = [], []
+        wall_fast: list[float] = []
+        bare_fast: list[float] = []
         for _ in range(fast_reps):  # paired, so a slow moment of the machine hits both
             wall_fast.append(await timed(one_run))
             bare_fast.append(await timed(lambda: bare_calls(client)))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from novabot.cards import ScopeCard
 from novabot.llm import LLM, Answer, ChatMessage
 from novabot.tools import Tool
-from novabot.turn import Turn
+from novabot.turn import Turn, current_turn
 
 
 class Agent:
@@ -35,14 +35,18 @@ class Agent:
     async def handle(self, turn: Turn) -> Answer:
         messages = await self.messages_for(turn)
         tools = await self.tools_for(turn)
-        async with turn.responder.stream(agent=self.name) as stream:
-            return await turn.llm.answer(
-                messages,
-                model=self.card.model,
-                temperature=self.card.temperature,
-                tools=tools,
-                on_text=stream.write,
-            )
+        token = current_turn.set(turn)
+        try:
+            async with turn.responder.stream(agent=self.name) as stream:
+                return await turn.llm.answer(
+                    messages,
+                    model=self.card.model,
+                    temperature=self.card.temperature,
+                    tools=tools,
+                    on_text=stream.write,
+                )
+        finally:
+            current_turn.reset(token)
 
     async def messages_for(self, turn: Turn) -> list[ChatMessage]:
         """The prompt for a turn; agents that know more (a pipeline's run) add to it."""

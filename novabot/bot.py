@@ -19,6 +19,7 @@ from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
+from novabot import handoff
 from novabot.cards import load_cards, shipped_cards_dir
 from novabot.commands import (
     BUILTIN_COMMANDS,
@@ -85,6 +86,7 @@ class Bot:
         self.registry.agent_factories[PIPELINE_AGENT] = partial(
             PipelineAgent, service=self.pipelines
         )
+        handoff.register(self)
 
     @classmethod
     async def start(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,3 +27,7 @@ class Turn:
     def text(self) -> str:
         """What the agent should answer: the message without its `@agent` address."""
         return self.route.text
+
+
+current_turn: ContextVar[Turn | None] = ContextVar("current_turn", default=None)
+"""The turn being answered, for tools that act on it (hand-offs, starting a pipeline)."""

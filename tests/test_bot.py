@@ -135,7 +135,7 @@ async def test_unknown_agent_and_empty_text_are_rejected_politely(
 async def test_tools_named_on_the_card_are_offered(bot: Bot, fake_openai: FakeOpenAI) -> None:
     await bot.handle(message("what time is it in Tokyo?"), RecordingResponder())
     tools = fake_openai.requests[0].body["tools"]
-    assert [t["function"]["name"] for t in tools] == ["current_time"]
+    assert [t["function"]["name"] for t in tools] == ["current_time", "ask_agent", "start_pipeline"]
 
 
 async def test_a_new_request_leaves_the_previous_agent(bot: Bot, fake_openai: FakeOpenAI) -> None:
