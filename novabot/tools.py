@@ -6,6 +6,7 @@ model parameter), so a cog author writes an ordinary typed function and nothing 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
@@ -30,17 +31,8 @@ class Tool:
     """True when the function takes one pydantic model rather than keyword arguments."""
 
     def schema(self) -> dict[str, Any]:
-        """The tool as the chat-completions API expects it."""
-        parameters = self.arguments.model_json_schema()
-        parameters.pop("title", None)
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": parameters,
-            },
-        }
+        """The tool as the chat-completions API expects it (built once: it is sent often)."""
+        return _schema(self.name, self.description, self.arguments)
 
     async def call(self, raw_arguments: str) -> str:
         """Run the tool on the model's JSON arguments; failures become text for the model.
@@ -84,6 +76,16 @@ def make_tool(func: ToolFunc, *, name: str | None = None, description: str | Non
         fields[param.name] = (hints[param.name], default)
     model = create_model(f"{tool_name}_arguments", **fields)  # type: ignore[call-overload]
     return Tool(tool_name, summary, model, func, takes_model=False)
+
+
+@functools.cache
+def _schema(name: str, description: str, arguments: type[BaseModel]) -> dict[str, Any]:
+    parameters = arguments.model_json_schema()
+    parameters.pop("title", None)
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
 
 
 def _is_model(annotation: object) -> bool:

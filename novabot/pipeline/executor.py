@@ -151,7 +151,7 @@ class _Run:
         await self._changed()
         pending = [step for step in plan.steps if self.status[step.id] not in SETTLED]
         await asyncio.gather(*(self._step(plan, step) for step in pending))
-        return await self._finish(plan, record)
+        return await self._finish(plan)
 
     def _load(self, record: PipelineRunRecord) -> None:
         self.tokens = record.prompt_tokens + record.completion_tokens
@@ -171,7 +171,7 @@ class _Run:
             await self._settle(step.id, "skipped")
             return
         async with self.semaphore:
-            if (await self.executor.load(self.run_id)).status == "cancelled":
+            if await self.store.run_status(self.run_id) == "cancelled":
                 await self._settle(step.id, "cancelled")  # cancelled from another process
                 return
             await self._attempt_until_done(plan, step)
@@ -224,10 +224,11 @@ class _Run:
         self.settled[step_id].set()
         await self._changed()
 
-    async def _finish(self, plan: Plan, record: PipelineRunRecord) -> PipelineRunRecord:
-        if (await self.executor.load(self.run_id)).status == "cancelled":
-            return await self.executor.load(self.run_id)
-        steps = (await self.executor.load(self.run_id)).steps
+    async def _finish(self, plan: Plan) -> PipelineRunRecord:
+        current = await self.executor.load(self.run_id)
+        if current.status == "cancelled":
+            return current
+        steps = current.steps
         status = "done" if all(s.status == "done" for s in steps) else "failed"
         answer = await self._aggregate(plan, steps)
         await self.store.save_answer(

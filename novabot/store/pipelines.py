@@ -191,6 +191,11 @@ class PipelinesMixin(StoreBase):
         runs = _runs_from_rows(rows)
         return runs[0] if runs else None
 
+    async def run_status(self, run_id: int) -> str | None:
+        """Just the run's status: a cheap check between steps (was it cancelled?)."""
+        row = await self._db.fetchone("SELECT status FROM pipeline_runs WHERE id = ?", (run_id,))
+        return None if row is None else str(row["status"])
+
     async def list_runs(
         self, *, limit: int = 20, key: ConversationKey | None = None
     ) -> list[PipelineRunRecord]:

@@ -362,3 +362,13 @@ async def test_reopen_run_allows_one_new_answer_post(store: Store) -> None:
     assert reopened is not None
     assert (reopened.status, reopened.answer, reopened.answer_posted) == ("pending", None, False)
     assert await store.claim_answer_post(run_id) and not await store.claim_answer_post(run_id)
+
+
+async def test_run_status_is_the_cheap_check(store: Store) -> None:
+    run_id = await store.create_run(
+        ConversationKey("t", "c"), "task", "{}", [("a", "chat", "x", [])]
+    )
+    assert await store.run_status(run_id) == "pending"
+    await store.set_run_status(run_id, "cancelled")
+    assert await store.run_status(run_id) == "cancelled"
+    assert await store.run_status(run_id + 1) is None
