@@ -116,6 +116,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
                 lambda c, m: _found(self.channels, m, "Channel", 10003),
             ),
             ("POST", r"/channels/\d+/typing", no_content),
+            ("POST", r"/channels/(?P<channel>\d+)/threads", self._create_thread),
             ("GET", msgs, self._history),
             ("POST", msgs, self._create_message),
             ("PUT", one + r"/reactions/[^/]+/@me", no_content),
@@ -218,6 +219,33 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
                 self._changes.fire()
                 return _json(answer, status)
         return _json({"message": "Unknown", "code": 0}, 404)
+
+    def _create_thread(self, call: RestCall, m: re.Match[str]) -> _Answer:
+        """A public thread (type 11) without a starter message, owned by the bot."""
+        parent = self.channels.get(int(m["channel"]))
+        if parent is None:
+            return _unknown("Channel", 10003)
+        thread = {
+            "id": str(snowflake()),
+            "type": 11,
+            "guild_id": parent.get("guild_id"),
+            "parent_id": parent["id"],
+            "owner_id": self.bot_user["id"],
+            "name": (call.json or {}).get("name", "thread"),
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": (call.json or {}).get("auto_archive_duration", 1440),
+                "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                "locked": False,
+            },
+        }
+        self.add_channel(thread)
+        return 201, thread
 
     def _create_dm(self, call: RestCall, _m: re.Match[str]) -> _Answer:
         recipient = int((call.json or {}).get("recipient_id", 0))
