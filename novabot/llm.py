@@ -181,7 +181,9 @@ class LLM:
         if temperature is not None:
             options["temperature"] = temperature
         if tools:
-            options["tools"] = [tool.schema() for tool in tools]
+            # Sent as-is: the schemas are already plain JSON, and the client's per-call
+            # transformation of nested schemas costs more than the rest of a call.
+            options["extra_body"] = {"tools": [tool.schema() for tool in tools]}
         try:
             stream = await self._client.chat.completions.create(
                 model=model,
