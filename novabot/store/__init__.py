@@ -6,7 +6,7 @@ async with await Store.open("~/.nova/nova.db") as store:
 
 from novabot.store.errors import StoreError
 from novabot.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
-from novabot.store.pipelines import RUN_STATUSES, STEP_STATUSES
+from novabot.store.pipeline_rows import RUN_STATUSES, STEP_STATUSES
 from novabot.store.records import (
     PipelineRunRecord,
     PipelineStepRecord,

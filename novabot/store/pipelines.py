@@ -10,152 +10,32 @@ makes sure the final answer is posted once.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from novabot.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
-from novabot.store.database import Params, Transaction
 from novabot.store.errors import StoreError
+from novabot.store.pipeline_rows import (
+    ADD_TOKENS,
+    ANSWER_STATUSES,
+    FINISHED_RUN_STATUSES,
+    FINISHED_STEP_STATUSES,
+    RUN_STATUSES,
+    SELECT_RUNS,
+    STEP_STATUSES,
+    StepSpec,
+    check_status,
+    check_steps,
+    check_tokens,
+    require_run,
+    runs_from_rows,
+    update_run,
+    update_step,
+)
 from novabot.store.records import (
     PipelineRunRecord,
-    PipelineStepRecord,
     now_text,
-    parse_optional_time,
-    parse_time,
 )
-
-RUN_STATUSES = frozenset({"pending", "running", "done", "failed", "cancelled"})
-STEP_STATUSES = frozenset({"pending", "running", "done", "failed", "skipped", "cancelled"})
-FINISHED_RUN_STATUSES = frozenset({"done", "failed", "cancelled"})
-ANSWER_STATUSES = frozenset({"done", "failed"})
-FINISHED_STEP_STATUSES = frozenset({"done", "failed", "skipped", "cancelled"})
-
-StepSpec = tuple[str, str, str, Sequence[str]]
-"""(step_id, agent, instruction, depends_on), as `create_run` takes them."""
-
-# One statement for a run and all its steps, so a read never mixes two states.
-_SELECT_RUNS = (
-    "SELECT r.id, c.platform, c.channel_id, c.thread_id, r.task, r.plan, r.status,"
-    " r.answer, r.answer_posted, r.prompt_tokens, r.completion_tokens,"
-    " r.created_at, r.updated_at, r.finished_at,"
-    " s.step_id AS s_step_id, s.position AS s_position, s.agent AS s_agent,"
-    " s.instruction AS s_instruction, s.depends_on AS s_depends_on, s.status AS s_status,"
-    " s.attempt AS s_attempt, s.output AS s_output, s.error AS s_error,"
-    " s.started_at AS s_started_at, s.finished_at AS s_finished_at,"
-    " s.prompt_tokens AS s_prompt_tokens, s.completion_tokens AS s_completion_tokens"
-    " FROM {runs} r JOIN conversations c ON c.id = r.conversation_id"
-    " LEFT JOIN pipeline_steps s ON s.run_id = r.id"
-    " {where} ORDER BY r.id DESC, s.position"
-)
-
-
-def _check_status(status: str, allowed: frozenset[str], what: str) -> None:
-    # Fail here with a readable error rather than on the CHECK constraint.
-    if status not in allowed:
-        raise ValueError(f"{what} status must be one of {sorted(allowed)}, not {status!r}")
-
-
-def _check_tokens(prompt_tokens: int, completion_tokens: int) -> None:
-    if prompt_tokens < 0 or completion_tokens < 0:
-        raise ValueError(
-            f"token counts must not be negative, not ({prompt_tokens}, {completion_tokens})"
-        )
-
-
-def _check_steps(steps: Sequence[StepSpec]) -> None:
-    ids = [step[0] for step in steps]
-    duplicates = sorted({step_id for step_id in ids if ids.count(step_id) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate step ids: {duplicates}")
-    known = set(ids)
-    for step_id, _agent, _instruction, depends_on in steps:
-        # A str is a Sequence[str] too, and would silently become its characters.
-        if isinstance(depends_on, str):
-            raise TypeError(f"step {step_id!r}: depends_on must be a list of ids, not a str")
-        unknown = sorted(set(depends_on) - known)
-        if unknown:
-            raise ValueError(f"step {step_id!r} depends on unknown steps {unknown}")
-
-
-def _step_from_row(run_id: int, row: sqlite3.Row) -> PipelineStepRecord:
-    return PipelineStepRecord(
-        run_id=run_id,
-        step_id=row["s_step_id"],
-        position=row["s_position"],
-        agent=row["s_agent"],
-        instruction=row["s_instruction"],
-        depends_on=tuple(json.loads(row["s_depends_on"])),
-        status=row["s_status"],
-        attempt=row["s_attempt"],
-        output=row["s_output"],
-        error=row["s_error"],
-        started_at=parse_optional_time(row["s_started_at"]),
-        finished_at=parse_optional_time(row["s_finished_at"]),
-        prompt_tokens=row["s_prompt_tokens"],
-        completion_tokens=row["s_completion_tokens"],
-    )
-
-
-def _runs_from_rows(rows: list[sqlite3.Row]) -> list[PipelineRunRecord]:
-    """Group the joined rows (one per step, or one per step-less run) into records."""
-    grouped: dict[int, tuple[sqlite3.Row, list[PipelineStepRecord]]] = {}
-    for row in rows:
-        run_id = int(row["id"])
-        _, steps = grouped.setdefault(run_id, (row, []))
-        if row["s_step_id"] is not None:
-            steps.append(_step_from_row(run_id, row))
-    return [
-        PipelineRunRecord(
-            id=run_id,
-            # '' is how "no thread" is stored (see key_params).
-            key=ConversationKey(row["platform"], row["channel_id"], row["thread_id"] or None),
-            task=row["task"],
-            plan=row["plan"],
-            status=row["status"],
-            answer=row["answer"],
-            answer_posted=bool(row["answer_posted"]),
-            prompt_tokens=row["prompt_tokens"],
-            completion_tokens=row["completion_tokens"],
-            created_at=parse_time(row["created_at"]),
-            updated_at=parse_time(row["updated_at"]),
-            finished_at=parse_optional_time(row["finished_at"]),
-            steps=tuple(steps),
-        )
-        for run_id, (row, steps) in grouped.items()
-    ]
-
-
-async def _require_run(tx: Transaction, run_id: int) -> None:
-    if await tx.fetchone("SELECT 1 FROM pipeline_runs WHERE id = ?", (run_id,)) is None:
-        raise StoreError(f"no pipeline run {run_id}")
-
-
-async def _update_run(tx: Transaction, run_id: int, assignments: str, params: Params) -> None:
-    """UPDATE the run (with `assignments`, whose params come first); StoreError if missing."""
-    row = await tx.fetchone(
-        f"UPDATE pipeline_runs SET {assignments} WHERE id = ? RETURNING id", (*params, run_id)
-    )
-    if row is None:
-        raise StoreError(f"no pipeline run {run_id}")
-
-
-async def _update_step(
-    tx: Transaction, run_id: int, step_id: str, assignments: str, params: Params
-) -> sqlite3.Row:
-    """UPDATE one step; StoreError naming the run or the step if either is missing."""
-    row = await tx.fetchone(
-        f"UPDATE pipeline_steps SET {assignments}"
-        " WHERE run_id = ? AND step_id = ? RETURNING attempt",
-        (*params, run_id, step_id),
-    )
-    if row is None:
-        await _require_run(tx, run_id)
-        raise StoreError(f"run {run_id} has no step '{step_id}'")
-    return row
-
-
-_ADD_TOKENS = "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?"
 
 
 class PipelinesMixin(StoreBase):
@@ -163,7 +43,7 @@ class PipelinesMixin(StoreBase):
         self, key: ConversationKey, task: str, plan: str, steps: Sequence[StepSpec]
     ) -> int:
         """Persist a pending run and its pending steps (in plan order) at once; return its id."""
-        _check_steps(steps)
+        check_steps(steps)
         now = now_text()
         async with self._db.transaction() as tx:
             conversation_id = await ensure_conversation(tx, key, now, touch=False)
@@ -186,9 +66,9 @@ class PipelinesMixin(StoreBase):
 
     async def get_run(self, run_id: int) -> PipelineRunRecord | None:
         rows = await self._db.fetchall(
-            _SELECT_RUNS.format(runs="pipeline_runs", where="WHERE r.id = ?"), (run_id,)
+            SELECT_RUNS.format(runs="pipeline_runs", where="WHERE r.id = ?"), (run_id,)
         )
-        runs = _runs_from_rows(rows)
+        runs = runs_from_rows(rows)
         return runs[0] if runs else None
 
     async def run_status(self, run_id: int) -> str | None:
@@ -212,8 +92,8 @@ class PipelinesMixin(StoreBase):
                 f" ON c.id = r.conversation_id WHERE {MATCH_KEY} ORDER BY r.id DESC LIMIT ?)"
             )
             params = (*key_params(key), limit)
-        rows = await self._db.fetchall(_SELECT_RUNS.format(runs=runs, where=""), params)
-        return _runs_from_rows(rows)
+        rows = await self._db.fetchall(SELECT_RUNS.format(runs=runs, where=""), params)
+        return runs_from_rows(rows)
 
     async def unfinished_runs(self) -> list[int]:
         """Ids of runs still pending or running (to resume after a restart), oldest first."""
@@ -224,11 +104,11 @@ class PipelinesMixin(StoreBase):
 
     async def set_run_status(self, run_id: int, status: str) -> None:
         """Set the run's status; finished_at is set for a final status, cleared otherwise."""
-        _check_status(status, RUN_STATUSES, "run")
+        check_status(status, RUN_STATUSES, "run")
         now = now_text()
         finished_at = now if status in FINISHED_RUN_STATUSES else None
         async with self._db.transaction() as tx:
-            await _update_run(
+            await update_run(
                 tx,
                 run_id,
                 "status = ?, updated_at = ?, finished_at = ?",
@@ -239,7 +119,7 @@ class PipelinesMixin(StoreBase):
         """Mark the step running as a new attempt (a pending run becomes running); return it."""
         now = now_text()
         async with self._db.transaction() as tx:
-            row = await _update_step(
+            row = await update_step(
                 tx,
                 run_id,
                 step_id,
@@ -248,7 +128,7 @@ class PipelinesMixin(StoreBase):
                 " finished_at = NULL, output = NULL, error = NULL",
                 (now,),
             )
-            await _update_run(
+            await update_run(
                 tx,
                 run_id,
                 "status = CASE status WHEN 'pending' THEN 'running' ELSE status END,"
@@ -295,18 +175,18 @@ class PipelinesMixin(StoreBase):
         prompt_tokens: int,
         completion_tokens: int,
     ) -> None:
-        _check_tokens(prompt_tokens, completion_tokens)
+        check_tokens(prompt_tokens, completion_tokens)
         now = now_text()
         tokens = (prompt_tokens, completion_tokens)
         async with self._db.transaction() as tx:
-            await _update_step(
+            await update_step(
                 tx,
                 run_id,
                 step_id,
-                f"status = ?, {result_column}, finished_at = ?, {_ADD_TOKENS}",
+                f"status = ?, {result_column}, finished_at = ?, {ADD_TOKENS}",
                 (status, result, now, *tokens),
             )
-            await _update_run(tx, run_id, f"updated_at = ?, {_ADD_TOKENS}", (now, *tokens))
+            await update_run(tx, run_id, f"updated_at = ?, {ADD_TOKENS}", (now, *tokens))
 
     async def set_steps_status(self, run_id: int, step_ids: Sequence[str], status: str) -> None:
         """Set several steps' status at once (all or none; unknown ids raise StoreError).
@@ -314,7 +194,7 @@ class PipelinesMixin(StoreBase):
         'pending' readies steps for another attempt: output, error and times are cleared.
         A final status (skipped, cancelled...) stamps finished_at.
         """
-        _check_status(status, STEP_STATUSES, "step")
+        check_status(status, STEP_STATUSES, "step")
         if isinstance(step_ids, str):
             raise TypeError("step_ids must be a list of ids, not a str")
         now = now_text()
@@ -328,7 +208,7 @@ class PipelinesMixin(StoreBase):
             assignments, params = "status = ?, finished_at = NULL", (status,)
         wanted = list(dict.fromkeys(step_ids))
         async with self._db.transaction() as tx:
-            await _update_run(tx, run_id, "updated_at = ?", (now,))
+            await update_run(tx, run_id, "updated_at = ?", (now,))
             if not wanted:
                 return
             placeholders = ", ".join("?" * len(wanted))
@@ -349,7 +229,7 @@ class PipelinesMixin(StoreBase):
         """
         now = now_text()
         async with self._db.transaction() as tx:
-            await _require_run(tx, run_id)
+            await require_run(tx, run_id)
             rows = await tx.fetchall(
                 "UPDATE pipeline_steps SET status = 'pending', output = NULL, error = NULL,"
                 " started_at = NULL, finished_at = NULL"
@@ -357,7 +237,7 @@ class PipelinesMixin(StoreBase):
                 (run_id,),
             )
             if rows:
-                await _update_run(tx, run_id, "updated_at = ?", (now,))
+                await update_run(tx, run_id, "updated_at = ?", (now,))
         # RETURNING gives no guaranteed order.
         return [row["step_id"] for row in sorted(rows, key=lambda row: row["position"])]
 
@@ -371,14 +251,14 @@ class PipelinesMixin(StoreBase):
         completion_tokens: int = 0,
     ) -> None:
         """Store the aggregated answer and the final status ('done' or 'failed')."""
-        _check_status(status, ANSWER_STATUSES, "final run")
-        _check_tokens(prompt_tokens, completion_tokens)
+        check_status(status, ANSWER_STATUSES, "final run")
+        check_tokens(prompt_tokens, completion_tokens)
         now = now_text()
         async with self._db.transaction() as tx:
-            await _update_run(
+            await update_run(
                 tx,
                 run_id,
-                f"answer = ?, status = ?, updated_at = ?, finished_at = ?, {_ADD_TOKENS}",
+                f"answer = ?, status = ?, updated_at = ?, finished_at = ?, {ADD_TOKENS}",
                 (answer, status, now, now, prompt_tokens, completion_tokens),
             )
 
@@ -395,7 +275,7 @@ class PipelinesMixin(StoreBase):
                 (now_text(), run_id),
             )
             if row is None:
-                await _require_run(tx, run_id)
+                await require_run(tx, run_id)
         return row is not None
 
     async def reopen_run(self, run_id: int) -> None:
@@ -407,15 +287,15 @@ class PipelinesMixin(StoreBase):
                 (now_text(), run_id),
             )
             if row is None:
-                await _require_run(tx, run_id)
+                await require_run(tx, run_id)
 
     async def add_run_tokens(self, run_id: int, prompt_tokens: int, completion_tokens: int) -> None:
         """Add tokens spent outside any step (planning, aggregation) to the run's totals."""
-        _check_tokens(prompt_tokens, completion_tokens)
+        check_tokens(prompt_tokens, completion_tokens)
         async with self._db.transaction() as tx:
-            await _update_run(
+            await update_run(
                 tx,
                 run_id,
-                f"updated_at = ?, {_ADD_TOKENS}",
+                f"updated_at = ?, {ADD_TOKENS}",
                 (now_text(), prompt_tokens, completion_tokens),
             )

@@ -1,0 +1,150 @@
+"""Pipeline rows: the statuses they may take, the checks before a write, how rows
+become records, and the small UPDATE helpers the pipeline store is made of."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from novabot.message import ConversationKey
+from novabot.store.database import Params, Transaction
+from novabot.store.errors import StoreError
+from novabot.store.records import (
+    PipelineRunRecord,
+    PipelineStepRecord,
+    parse_optional_time,
+    parse_time,
+)
+
+RUN_STATUSES = frozenset({"pending", "running", "done", "failed", "cancelled"})
+STEP_STATUSES = frozenset({"pending", "running", "done", "failed", "skipped", "cancelled"})
+FINISHED_RUN_STATUSES = frozenset({"done", "failed", "cancelled"})
+ANSWER_STATUSES = frozenset({"done", "failed"})
+FINISHED_STEP_STATUSES = frozenset({"done", "failed", "skipped", "cancelled"})
+
+StepSpec = tuple[str, str, str, Sequence[str]]
+"""(step_id, agent, instruction, depends_on), as `create_run` takes them."""
+
+# One statement for a run and all its steps, so a read never mixes two states.
+SELECT_RUNS = (
+    "SELECT r.id, c.platform, c.channel_id, c.thread_id, r.task, r.plan, r.status,"
+    " r.answer, r.answer_posted, r.prompt_tokens, r.completion_tokens,"
+    " r.created_at, r.updated_at, r.finished_at,"
+    " s.step_id AS s_step_id, s.position AS s_position, s.agent AS s_agent,"
+    " s.instruction AS s_instruction, s.depends_on AS s_depends_on, s.status AS s_status,"
+    " s.attempt AS s_attempt, s.output AS s_output, s.error AS s_error,"
+    " s.started_at AS s_started_at, s.finished_at AS s_finished_at,"
+    " s.prompt_tokens AS s_prompt_tokens, s.completion_tokens AS s_completion_tokens"
+    " FROM {runs} r JOIN conversations c ON c.id = r.conversation_id"
+    " LEFT JOIN pipeline_steps s ON s.run_id = r.id"
+    " {where} ORDER BY r.id DESC, s.position"
+)
+
+
+def check_status(status: str, allowed: frozenset[str], what: str) -> None:
+    # Fail here with a readable error rather than on the CHECK constraint.
+    if status not in allowed:
+        raise ValueError(f"{what} status must be one of {sorted(allowed)}, not {status!r}")
+
+
+def check_tokens(prompt_tokens: int, completion_tokens: int) -> None:
+    if prompt_tokens < 0 or completion_tokens < 0:
+        raise ValueError(
+            f"token counts must not be negative, not ({prompt_tokens}, {completion_tokens})"
+        )
+
+
+def check_steps(steps: Sequence[StepSpec]) -> None:
+    ids = [step[0] for step in steps]
+    duplicates = sorted({step_id for step_id in ids if ids.count(step_id) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate step ids: {duplicates}")
+    known = set(ids)
+    for step_id, _agent, _instruction, depends_on in steps:
+        # A str is a Sequence[str] too, and would silently become its characters.
+        if isinstance(depends_on, str):
+            raise TypeError(f"step {step_id!r}: depends_on must be a list of ids, not a str")
+        unknown = sorted(set(depends_on) - known)
+        if unknown:
+            raise ValueError(f"step {step_id!r} depends on unknown steps {unknown}")
+
+
+def step_from_row(run_id: int, row: sqlite3.Row) -> PipelineStepRecord:
+    return PipelineStepRecord(
+        run_id=run_id,
+        step_id=row["s_step_id"],
+        position=row["s_position"],
+        agent=row["s_agent"],
+        instruction=row["s_instruction"],
+        depends_on=tuple(json.loads(row["s_depends_on"])),
+        status=row["s_status"],
+        attempt=row["s_attempt"],
+        output=row["s_output"],
+        error=row["s_error"],
+        started_at=parse_optional_time(row["s_started_at"]),
+        finished_at=parse_optional_time(row["s_finished_at"]),
+        prompt_tokens=row["s_prompt_tokens"],
+        completion_tokens=row["s_completion_tokens"],
+    )
+
+
+def runs_from_rows(rows: list[sqlite3.Row]) -> list[PipelineRunRecord]:
+    """Group the joined rows (one per step, or one per step-less run) into records."""
+    grouped: dict[int, tuple[sqlite3.Row, list[PipelineStepRecord]]] = {}
+    for row in rows:
+        run_id = int(row["id"])
+        _, steps = grouped.setdefault(run_id, (row, []))
+        if row["s_step_id"] is not None:
+            steps.append(step_from_row(run_id, row))
+    return [
+        PipelineRunRecord(
+            id=run_id,
+            # '' is how "no thread" is stored (see key_params).
+            key=ConversationKey(row["platform"], row["channel_id"], row["thread_id"] or None),
+            task=row["task"],
+            plan=row["plan"],
+            status=row["status"],
+            answer=row["answer"],
+            answer_posted=bool(row["answer_posted"]),
+            prompt_tokens=row["prompt_tokens"],
+            completion_tokens=row["completion_tokens"],
+            created_at=parse_time(row["created_at"]),
+            updated_at=parse_time(row["updated_at"]),
+            finished_at=parse_optional_time(row["finished_at"]),
+            steps=tuple(steps),
+        )
+        for run_id, (row, steps) in grouped.items()
+    ]
+
+
+async def require_run(tx: Transaction, run_id: int) -> None:
+    if await tx.fetchone("SELECT 1 FROM pipeline_runs WHERE id = ?", (run_id,)) is None:
+        raise StoreError(f"no pipeline run {run_id}")
+
+
+async def update_run(tx: Transaction, run_id: int, assignments: str, params: Params) -> None:
+    """UPDATE the run (with `assignments`, whose params come first); StoreError if missing."""
+    row = await tx.fetchone(
+        f"UPDATE pipeline_runs SET {assignments} WHERE id = ? RETURNING id", (*params, run_id)
+    )
+    if row is None:
+        raise StoreError(f"no pipeline run {run_id}")
+
+
+async def update_step(
+    tx: Transaction, run_id: int, step_id: str, assignments: str, params: Params
+) -> sqlite3.Row:
+    """UPDATE one step; StoreError naming the run or the step if either is missing."""
+    row = await tx.fetchone(
+        f"UPDATE pipeline_steps SET {assignments}"
+        " WHERE run_id = ? AND step_id = ? RETURNING attempt",
+        (*params, run_id, step_id),
+    )
+    if row is None:
+        await require_run(tx, run_id)
+        raise StoreError(f"run {run_id} has no step '{step_id}'")
+    return row
+
+
+ADD_TOKENS = "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?"
