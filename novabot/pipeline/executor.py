@@ -81,8 +81,9 @@ class Executor:
         try:
             record = await task
         except asyncio.CancelledError:
-            if not task.cancelled():
-                raise
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # we are being stopped ourselves, not just this run (`cancel`)
             record = await self.load(run_id)
         finally:
             self._active.pop(run_id, None)
