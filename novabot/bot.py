@@ -222,6 +222,7 @@ class Bot:
             reason=route.reason,
             score=route.score,
             message_id=message_id,
+            candidates=[(c.agent, c.score) for c in route.candidates],
         )
         turn = Turn(
             message=message,

@@ -6,7 +6,7 @@ command) to `Bot.run_command`, and shows the text it returns.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,10 +78,24 @@ async def why_command(ctx: CommandContext, args: str) -> str:
     if record is None:
         return "Nothing has been routed in this conversation yet."
     said = f' for "{_clip(record.message_text)}"' if record.message_text else ""
-    return (
+    text = (
         f"{record.agent} answered{said}: {record.reason} "
         f"(rule: {record.rule}, score {record.score:.2f})"
     )
+    return text + _runner_up(record.agent, record.candidates)
+
+
+def _runner_up(winner: str, candidates: Sequence[tuple[str, float]]) -> str:
+    """The closest other agent and how far behind it was, from the matcher's ranking."""
+    scores = dict(candidates)
+    others = [(agent, score) for agent, score in candidates if agent != winner]
+    if not others:
+        return ""
+    agent, score = others[0]
+    line = f"; runner-up: {agent} at {score:.2f}"
+    if winner in scores:
+        line += f" (margin {scores[winner] - score:.2f})"
+    return line
 
 
 async def bind_command(ctx: CommandContext, args: str) -> str:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from novabot.message import ConversationKey, Message
 from novabot.scope import Candidate, ScopeMatcher
 
+TOP_CANDIDATES = 5
 _ADDRESS = re.compile(r"^\s*@([a-z][a-z0-9_-]*)\b[:,]?\s*", re.IGNORECASE)
 
 
@@ -38,6 +39,8 @@ class Route:
     score: float
     text: str
     """The message text the agent should answer (an `@agent` address removed)."""
+    candidates: tuple[Candidate, ...] = ()
+    """The scope matcher's ranking, best first, kept so `why` can show the runner-up."""
 
 
 Claim = Callable[[Message], Awaitable["Route | None"]]
@@ -83,12 +86,13 @@ class Router:
             if claimed:
                 return claimed
         ranking = self.matcher.rank(message.text)
-        return (
+        route = (
             await self._sticky(message, ranking)
             or await self._channel(message)
             or self._matched(message, ranking)
             or self._fallback(message, ranking)
         )
+        return replace(route, candidates=tuple(ranking[:TOP_CANDIDATES]))
 
     def _explicit(self, message: Message) -> Route | None:
         if message.agent:

@@ -54,3 +54,14 @@ async def test_usage_errors_are_marked_not_ok(bot: Bot) -> None:
     assert (await bot.run_command(KEY, "U1", "bind", "")).ok is False
     assert (await bot.run_command(KEY, "U1", "nope", "")).ok is False
     assert (await bot.run_command(KEY, "U1", "agents", "")).ok is True
+
+
+async def test_why_shows_the_runner_up_and_the_margin(bot: Bot, fake_openai: FakeOpenAI) -> None:
+    key = ConversationKey("test", "C10")
+    await bot.handle(Message(key, "translate this to Spanish", user_id="U1"), RecordingResponder())
+    text = (await bot.run_command(key, "U1", "why", "")).text
+    assert text.startswith('translator answered for "translate this to Spanish"')
+    record = await bot.store.last_decision(key)
+    assert record is not None and record.candidates[0] == ("translator", 1.0)
+    runner_up, score = record.candidates[1]
+    assert text.endswith(f"; runner-up: {runner_up} at {score:.2f} (margin {1 - score:.2f})")

@@ -139,6 +139,14 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    Migration(
+        4,
+        "ranked candidates on routing decisions",
+        """
+        -- JSON list of [agent, score], best first: what the matcher saw besides the winner.
+        ALTER TABLE routing_decisions ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

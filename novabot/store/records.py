@@ -55,6 +55,8 @@ class RoutingRecord:
     created_at: datetime
     message_id: int | None
     message_text: str | None
+    candidates: tuple[tuple[str, float], ...] = ()
+    """The matcher's ranking for the message, best first (empty for rules without one)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
 from novabot.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
-from novabot.store.records import RoutingRecord, from_row, now_text
+from novabot.store.records import RoutingRecord, now_text, parse_time
 
 
 class RoutingMixin(StoreBase):
@@ -17,16 +20,18 @@ class RoutingMixin(StoreBase):
         reason: str,
         score: float,
         message_id: int | None = None,
+        candidates: Sequence[tuple[str, float]] = (),
     ) -> int:
         """Persist a routing decision (optionally linked to the routed message); return its id."""
         now = now_text()
+        ranked = json.dumps([[agent_name, round(value, 4)] for agent_name, value in candidates])
         async with self._db.transaction() as tx:
             conversation_id = await ensure_conversation(tx, key, now, touch=False)
             row = await tx.fetchone(
-                "INSERT INTO routing_decisions"
-                " (conversation_id, message_id, agent, rule, reason, score, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (conversation_id, message_id, agent, rule, reason, float(score), now),
+                "INSERT INTO routing_decisions (conversation_id, message_id, agent, rule,"
+                " reason, score, candidates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
+                (conversation_id, message_id, agent, rule, reason, float(score), ranked, now),
             )
         assert row is not None
         return int(row["id"])
@@ -43,10 +48,22 @@ class RoutingMixin(StoreBase):
     async def _latest_decision(self, where: str, params: tuple[str, ...]) -> RoutingRecord | None:
         row = await self._db.fetchone(
             "SELECT r.agent, r.rule, r.reason, r.score, r.created_at, r.message_id,"
-            " m.content AS message_text"
+            " r.candidates, m.content AS message_text"
             " FROM routing_decisions r JOIN conversations c ON c.id = r.conversation_id"
             " LEFT JOIN messages m ON m.id = r.message_id"
             f" WHERE {where} ORDER BY r.id DESC LIMIT 1",
             params,
         )
-        return None if row is None else from_row(RoutingRecord, row)
+        if row is None:
+            return None
+        candidates = tuple((str(a), float(s)) for a, s in json.loads(row["candidates"]))
+        return RoutingRecord(
+            agent=row["agent"],
+            rule=row["rule"],
+            reason=row["reason"],
+            score=float(row["score"]),
+            created_at=parse_time(row["created_at"]),
+            message_id=row["message_id"],
+            message_text=row["message_text"],
+            candidates=candidates,
+        )

@@ -75,3 +75,14 @@ async def test_last_channel_decision_spans_the_channels_threads(store: Store) ->
     latest = await store.last_channel_decision("slack", "C1")
     assert latest is not None and (latest.agent, latest.reason) == ("translator", "r2")
     assert await store.last_channel_decision("slack", "C9") is None
+
+
+async def test_decisions_keep_the_ranked_candidates(store: Store) -> None:
+    key = ConversationKey("slack", "C1", "1.0")
+    ranked = [("translator", 0.91234), ("summarizer", 0.4)]
+    await store.record_decision(
+        key, agent="translator", rule="lexical", reason="r", score=0.91, candidates=ranked
+    )
+    record = await store.last_decision(key)
+    assert record is not None
+    assert record.candidates == (("translator", 0.9123), ("summarizer", 0.4))
