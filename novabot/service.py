@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 from typing import Protocol
 
@@ -15,6 +16,9 @@ from novabot.message import ConversationKey
 from novabot.responder import Responder
 
 log = logging.getLogger(__name__)
+
+EVENT_MEMORY = timedelta(days=7)
+"""How long answered event ids are kept: far longer than any platform redelivers."""
 
 
 class Adapter(Protocol):
@@ -63,6 +67,9 @@ async def serve(
     """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then shut down in order:
     stop taking events, let answers in progress finish (up to `grace_s`), disconnect."""
     stop = stop or asyncio.Event()
+    pruned = await bot.store.prune_events(EVENT_MEMORY)
+    if pruned:
+        log.info("forgot %d processed events older than %s", pruned, EVENT_MEMORY)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)

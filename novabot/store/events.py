@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from novabot.store.conversations import StoreBase
 from novabot.store.records import now_text
 
@@ -20,3 +22,13 @@ class EventsMixin(StoreBase):
                 (platform, event_id, now_text()),
             )
         return bool(rows)
+
+    async def prune_events(self, older_than: timedelta) -> int:
+        """Forget claims older than `older_than` (platforms stop redelivering within
+        minutes), so the table stays small; returns how many were removed."""
+        cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="microseconds")
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                "DELETE FROM processed_events WHERE processed_at < ? RETURNING 1", (cutoff,)
+            )
+        return len(rows)

@@ -147,6 +147,13 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE routing_decisions ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    Migration(
+        5,
+        "index processed events by age, for pruning",
+        """
+        CREATE INDEX processed_events_by_age ON processed_events (processed_at);
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version
