@@ -10,6 +10,7 @@ import pytest
 
 from novabot.bot import Bot
 from novabot.config import Settings
+from novabot.runtime import started_bot
 from tests.fakes.openai_server import FakeOpenAI
 
 MODEL = "fake-model"
@@ -43,11 +44,8 @@ def settings(tmp_path: Path, fake_openai: FakeOpenAI) -> Settings:
 
 @pytest.fixture
 async def bot(settings: Settings) -> AsyncIterator[Bot]:
-    started = await Bot.start(settings)
-    try:
+    async with started_bot(settings) as started:
         yield started
-    finally:
-        await started.close()
 
 
 def cli_env(tmp_path: Path, fake: FakeOpenAI | None = None, **extra: str) -> dict[str, str]:
