@@ -31,14 +31,13 @@ async def test_nova_pipeline_runs_in_its_own_thread(
     [title] = await eventually(lambda: top_level(slack))
     assert title["text"] == "Pipeline: summarise the report"
     thread = title["ts"]
-    texts = await eventually(
-        lambda: (
-            [m["text"] for m in slack.replies("C1", thread)]
-            if len(slack.replies("C1", thread)) == 2
-            else None
-        )
-    )
-    progress, answer = texts
+
+    def progress_and_answer() -> list[str] | None:
+        texts = [m["text"] for m in slack.replies("C1", thread)]
+        finished = len(texts) == 2 and texts[0].startswith("Pipeline #1 (done)")
+        return texts if finished else None  # the last progress edit follows the answer
+
+    progress, answer = await eventually(progress_and_answer)
     assert progress.startswith("Pipeline #1 (done): summarise the report")
     assert "✅ sum (summarizer) done" in progress and answer == "Here is the summary."
     [started] = await slack.fake.wait_for_responses(1)
