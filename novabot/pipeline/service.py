@@ -97,8 +97,8 @@ class PipelineService:
         """A message in a pipeline's thread goes to the pipeline agent (unless addressed)."""
         if PIPELINE_AGENT not in self.bot.registry.agents:
             return None
-        runs = await self.bot.store.list_runs(limit=1, key=message.key)
-        if not runs:
+        run_id = await self.bot.store.latest_run_id(message.key)
+        if run_id is None:
             return None
-        reason = f"this thread is pipeline #{runs[0].id}"
+        reason = f"this thread is pipeline #{run_id}"
         return Route(PIPELINE_AGENT, "pipeline", reason, 1.0, message.text)

@@ -76,6 +76,16 @@ class PipelinesMixin(StoreBase):
         row = await self._db.fetchone("SELECT status FROM pipeline_runs WHERE id = ?", (run_id,))
         return None if row is None else str(row["status"])
 
+    async def latest_run_id(self, key: ConversationKey) -> int | None:
+        """The newest run of one conversation, without loading it (asked for every
+        message routed, to see whether its thread belongs to a pipeline)."""
+        row = await self._db.fetchone(
+            "SELECT r.id FROM pipeline_runs r JOIN conversations c ON c.id = r.conversation_id"
+            f" WHERE {MATCH_KEY} ORDER BY r.id DESC LIMIT 1",
+            key_params(key),
+        )
+        return None if row is None else int(row["id"])
+
     async def list_runs(
         self, *, limit: int = 20, key: ConversationKey | None = None
     ) -> list[PipelineRunRecord]:

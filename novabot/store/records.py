@@ -117,12 +117,17 @@ def parse_optional_time(text: str | None) -> datetime | None:
     return None if text is None else parse_time(text)
 
 
-def from_row(cls: type[Record], row: sqlite3.Row) -> Record:
+def from_row(cls: type[Record], row: sqlite3.Row, **converted: Any) -> Record:
     """Build a record from a row whose column names match its fields.
 
-    `created_at` columns come back as datetimes; everything else as SQLite stored it.
+    `created_at` columns come back as datetimes; fields given in `converted` (values the
+    caller decoded, such as JSON) replace the raw column; everything else is as stored.
     """
-    values: dict[str, Any] = {f.name: row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {
+        f.name: row[f.name]
+        for f in fields(cls)  # type: ignore[arg-type]
+        if f.name not in converted
+    }
     if "created_at" in values:
         values["created_at"] = parse_time(values["created_at"])
-    return cls(**values)
+    return cls(**values, **converted)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from novabot.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
-from novabot.store.records import RoutingRecord, now_text, parse_time
+from novabot.store.records import RoutingRecord, from_row, now_text
 
 
 class RoutingMixin(StoreBase):
@@ -57,13 +57,4 @@ class RoutingMixin(StoreBase):
         if row is None:
             return None
         candidates = tuple((str(a), float(s)) for a, s in json.loads(row["candidates"]))
-        return RoutingRecord(
-            agent=row["agent"],
-            rule=row["rule"],
-            reason=row["reason"],
-            score=float(row["score"]),
-            created_at=parse_time(row["created_at"]),
-            message_id=row["message_id"],
-            message_text=row["message_text"],
-            candidates=candidates,
-        )
+        return from_row(RoutingRecord, row, candidates=candidates)

@@ -372,3 +372,14 @@ async def test_run_status_is_the_cheap_check(store: Store) -> None:
     await store.set_run_status(run_id, "cancelled")
     assert await store.run_status(run_id) == "cancelled"
     assert await store.run_status(run_id + 1) is None
+
+
+async def test_latest_run_id_of_a_conversation(store: Store) -> None:
+    key = ConversationKey("t", "c", "thread")
+    assert await store.latest_run_id(key) is None
+    await store.create_run(key, "first", "{}", [("a", "chat", "x", [])])
+    newest = await store.create_run(key, "second", "{}", [("a", "chat", "x", [])])
+    await store.create_run(
+        ConversationKey("t", "c", "other"), "elsewhere", "{}", [("a", "chat", "x", [])]
+    )
+    assert await store.latest_run_id(key) == newest
