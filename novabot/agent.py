@@ -50,14 +50,24 @@ class Agent:
 
     async def messages_for(self, turn: Turn) -> list[ChatMessage]:
         """The prompt for a turn; agents that know more (a pipeline's run) add to it."""
+        system = self.system_prompt
+        if turn.route.rule == "fallback":
+            # The router abstained: say so, so the agent answers as a generalist, not as
+            # if the request were squarely its own.
+            system += f"\n\nRouting note: {turn.route.reason}. {ABSTAIN_NOTE}"
         return [
-            {"role": "system", "content": self.system_prompt},
+            {"role": "system", "content": system},
             *turn.history,
             {"role": "user", "content": turn.text},
         ]
 
     async def tools_for(self, turn: Turn) -> list[Tool]:
         return self.tools
+
+
+ABSTAIN_NOTE = (
+    "Answer it if you can do so well; if it needs a capability Nova lacks, say so plainly."
+)
 
 
 def compose_system_prompt(card: ScopeCard, peers: Sequence[ScopeCard]) -> str:

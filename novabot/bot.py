@@ -30,8 +30,8 @@ from novabot.commands import (
 )
 from novabot.config import Settings
 from novabot.history import fit_history
-from novabot.lexical import LexicalMatcher
 from novabot.llm import LLM, Answer, LLMError
+from novabot.matchers import build_matcher
 from novabot.message import ConversationKey, Message
 from novabot.pipeline.agent import PipelineAgent
 from novabot.pipeline.chat import PIPELINE_COMMAND
@@ -41,6 +41,7 @@ from novabot.registry import Registry
 from novabot.responder import Responder
 from novabot.router import Route, Router, UnknownAgentError
 from novabot.store import Store
+from novabot.tiebreak import LLMTieBreak
 from novabot.tools import Tool, ToolFunc, make_tool
 from novabot.turn import Turn
 
@@ -147,13 +148,18 @@ class Bot:
     def load_agents(self, card_dirs: Iterable[Path]) -> None:
         self.registry.build_agents(load_cards(card_dirs))
         routable = self.registry.routable_cards
+        tiebreak = None
+        if self.settings.router_llm_tiebreak:
+            tiebreak = LLMTieBreak(self.llm, {c.name: c for c in routable}, self.store)
         self.router = Router(
             [card.name for card in routable],
             self.store,
-            LexicalMatcher(routable),
-            threshold=self.settings.router_lexical_threshold,
+            build_matcher(self.settings, routable),
             claims=[self.pipelines.claim],
             switch_margin=self.settings.router_switch_margin,
+            abstain=self.settings.router_abstain,
+            tiebreak=tiebreak,
+            tie_margin=self.settings.router_tie_margin,
         )
 
     # -- the message path ----------------------------------------------------------------
@@ -224,6 +230,8 @@ class Bot:
             message_id=message_id,
             candidates=[(c.agent, c.score) for c in route.candidates],
         )
+        if route.rule == "declined":
+            return await self._decline(message.key, route, responder)
         turn = Turn(
             message=message,
             route=route,
@@ -263,6 +271,16 @@ class Bot:
             prompt_tokens=answer.usage.prompt_tokens,
             completion_tokens=answer.usage.completion_tokens,
         )
+
+    async def _decline(self, key: ConversationKey, route: Route, responder: Responder) -> Outcome:
+        """The router abstained and the configuration says Nova should say so itself."""
+        closest = ", ".join(f"@{c.agent}" for c in route.candidates[:3])
+        text = "No Nova agent handles this."
+        if closest:
+            text += f" The closest are {closest}; address one by name if it fits."
+        await self._tell(responder, text)
+        await self.store.add_message(key, "assistant", text, agent=route.agent)
+        return Outcome(Status.ANSWERED, route, Answer(text=text, model=""))
 
     async def _reject(self, responder: Responder, text: str) -> Outcome:
         await self._tell(responder, text)

@@ -1,7 +1,8 @@
 """Scope cards: one Markdown file per agent, saying what it does and what it does not.
 
 A card is YAML front matter (name, description, does, does_not, examples, and optional
-model, temperature, tools) followed by the agent's system prompt. Cards are validated
+model, temperature, tools, threshold, routable) followed by the agent's system prompt.
+Cards are validated
 when Nova starts; a bad card stops start-up with one line naming the file and the field.
 """
 
@@ -35,6 +36,8 @@ class ScopeCard(BaseModel):
     model: Statement | None = None
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     tools: list[Statement] = Field(default_factory=list)
+    threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    """The score below which the router will not pick this agent (default: learnt)."""
     routable: bool = True
     """False for agents Nova uses internally (the planner): the router never picks them."""
     prompt: str = ""

@@ -13,9 +13,13 @@ from novabot.bot import CogError
 from novabot.cards import CardError
 from novabot.commands import describe_agents
 from novabot.config import ConfigError, Settings, load_settings
+from novabot.embedding import EmbeddingError
+from novabot.lint import LintError
 from novabot.logs import configure_logging
 from novabot.pipeline import cli as pipeline_cli
 from novabot.pipeline.plan import PlanError
+from novabot.routing_cli import add_eval_commands, add_lint_command
+from novabot.routing_eval import EvalError
 from novabot.runtime import UsageError, require_llm, started_bot
 from novabot.store import StoreError
 
@@ -60,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     agents = commands.add_parser("agents", help="list the agents with what they do and do not")
     agents.set_defaults(run=run_agents)
+    add_lint_command(agents)
     pipeline_cli.add_commands(commands)
+    add_eval_commands(commands)
     return parser
 
 
@@ -136,7 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.resolved_log_file, settings.log_level)
         return asyncio.run(run(settings, args))
-    except (ConfigError, CardError, CogError, PlanError, StoreError, UsageError) as exc:
+    except (
+        ConfigError,
+        CardError,
+        CogError,
+        PlanError,
+        StoreError,
+        UsageError,
+        EmbeddingError,
+        EvalError,
+        LintError,
+    ) as exc:
         print(f"nova: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

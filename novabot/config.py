@@ -8,7 +8,7 @@ When the `NOVA_LLM_*` endpoint settings are unset, the ecosystem's `OPENAI_API_K
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -58,8 +58,24 @@ class Settings(BaseSettings):
     pipeline_max_tokens: Annotated[int, Field(ge=1)] = 200_000
     """A run stops starting steps once it has used this many tokens."""
 
+    router_backend: Literal["minilm", "openai", "lexical"] = "minilm"
+    """minilm: offline, shipped with Nova; openai: the endpoint's /v1/embeddings; lexical:
+    word overlap with the examples, no model at all."""
+    router_embedding_model: str = "text-embedding-3-small"
+    router_embedding_base_url: str | None = None
+    """For the openai backend; the LLM endpoint when unset."""
+    router_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Below this score the router abstains; unset: learnt from the cards' examples."""
     router_lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
     router_switch_margin: Annotated[float, Field(ge=0, le=1)] = 0.25
+    router_abstain: Literal["chat", "decline"] = "chat"
+    """chat: a message no agent covers goes to chat, with a note; decline: Nova says so
+    and names the closest agents."""
+    router_llm_tiebreak: bool = False
+    router_tie_margin: Annotated[float, Field(ge=0, le=1)] = 0.1
+    """The top two are "too close" when their scores differ by less than this."""
+    router_cache_dir: Path | None = None
+    """Where card embeddings are cached; default: `embeddings/` beside the database."""
 
     http_host: str = "127.0.0.1"
     http_port: Annotated[int, Field(ge=1, le=65535)] = 8080
@@ -126,6 +142,10 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.router_cache_dir or self.db_path.parent / "embeddings"
 
     @property
     def llm_endpoint(self) -> str:

@@ -56,7 +56,8 @@ class LexicalMatcher:
 
     name = "lexical"
 
-    def __init__(self, cards: Sequence[ScopeCard]) -> None:
+    def __init__(self, cards: Sequence[ScopeCard], *, threshold: float = 0.3) -> None:
+        self.threshold = threshold
         self._examples = {card.name: [set(words(e)) for e in card.examples] for card in cards}
         self._examples = {name: [e for e in ex if e] for name, ex in self._examples.items()}
         self._idf = _inverse_document_frequency(cards)
@@ -68,6 +69,9 @@ class LexicalMatcher:
             for agent, examples in self._examples.items()
         ]
         return sorted(scored, key=lambda candidate: candidate.score, reverse=True)
+
+    def threshold_for(self, agent: str) -> float:
+        return self.threshold
 
     def _best_coverage(self, message: set[str], examples: list[set[str]]) -> float:
         best = 0.0

@@ -8,12 +8,16 @@ The rules, in order:
    scope matcher finds the message clearly another agent's job (that agent clears the
    threshold and beats the last agent's own match by `switch_margin`);
 3. the channel's default agent, when one is bound;
-4. the scope matcher's best agent, when it clears the threshold;
-5. else the fallback agent (`chat`).
+4. the scope matcher's best agent, when it clears that agent's threshold; when the
+   runner-up is within `tie_margin` and a tie-break is configured, the LLM chooses
+   between the two scope cards;
+5. else the router abstains: the fallback agent (`chat`) answers with a note saying no
+   agent covers the message, or, with `abstain="decline"`, Nova says so itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -34,7 +38,8 @@ class UnknownAgentError(Exception):
 class Route:
     agent: str
     rule: str
-    """explicit, thread, channel, lexical (or the matcher's name), fallback."""
+    """explicit, thread, channel, semantic/lexical (the matcher's name), tiebreak,
+    fallback, declined."""
     reason: str
     score: float
     text: str
@@ -45,6 +50,16 @@ class Route:
 
 Claim = Callable[[Message], Awaitable["Route | None"]]
 """Something that owns some conversations outright (a pipeline owns its thread)."""
+
+
+@dataclass(frozen=True)
+class TieBreakChoice:
+    agent: str
+    reason: str
+
+
+TieBreak = Callable[[str, Candidate, Candidate], Awaitable[TieBreakChoice | None]]
+"""Chooses between the top two candidates for a message (an LLM call); None: no choice."""
 
 
 class RoutingMemory(Protocol):
@@ -63,9 +78,11 @@ class Router:
         matcher: ScopeMatcher,
         *,
         fallback: str = "chat",
-        threshold: float = 0.3,
         switch_margin: float = 0.25,
         claims: Sequence[Claim] = (),
+        abstain: str = "chat",
+        tiebreak: TieBreak | None = None,
+        tie_margin: float = 0.1,
     ) -> None:
         if fallback not in agents:
             raise ValueError(f"the fallback agent '{fallback}' has no scope card")
@@ -73,9 +90,11 @@ class Router:
         self.memory = memory
         self.matcher = matcher
         self.fallback = fallback
-        self.threshold = threshold
         self.switch_margin = switch_margin
         self.claims = list(claims)
+        self.abstain = abstain
+        self.tiebreak = tiebreak
+        self.tie_margin = tie_margin
 
     async def route(self, message: Message) -> Route:
         explicit = self._explicit(message)
@@ -85,11 +104,12 @@ class Router:
             claimed = await claim(message)
             if claimed:
                 return claimed
-        ranking = self.matcher.rank(message.text)
+        # A model-backed matcher takes milliseconds (or a network call): keep the loop free.
+        ranking = await asyncio.to_thread(self.matcher.rank, message.text)
         route = (
             await self._sticky(message, ranking)
             or await self._channel(message)
-            or self._matched(message, ranking)
+            or await self._matched(message, ranking)
             or self._fallback(message, ranking)
         )
         return replace(route, candidates=tuple(ranking[:TOP_CANDIDATES]))
@@ -114,7 +134,7 @@ class Router:
         if (
             best
             and best.agent != previous
-            and best.score >= self.threshold
+            and self._clears(best)
             and best.score - own >= self.switch_margin
         ):
             return None  # "proofread this" after a translation is a new request
@@ -127,20 +147,52 @@ class Router:
             return None
         return Route(bound, "channel", f"{bound} is this channel's agent", 1.0, message.text)
 
-    def _matched(self, message: Message, ranking: list[Candidate]) -> Route | None:
-        if not ranking or ranking[0].score < self.threshold:
+    def _clears(self, candidate: Candidate) -> bool:
+        return candidate.score >= self.matcher.threshold_for(candidate.agent)
+
+    async def _matched(self, message: Message, ranking: list[Candidate]) -> Route | None:
+        if not ranking or not self._clears(ranking[0]):
             return None
         best = ranking[0]
-        reason = f"best {self.matcher.name} match with {best.agent}'s examples"
+        if len(ranking) > 1 and self._too_close(best, ranking[1]):
+            decided = await self._break_tie(message, best, ranking[1])
+            if decided:
+                return decided
+        reason = f"best {self.matcher.name} match with {best.agent}'s scope"
         return Route(best.agent, self.matcher.name, reason, best.score, message.text)
 
+    def _too_close(self, best: Candidate, second: Candidate) -> bool:
+        return (
+            self.tiebreak is not None
+            and self._clears(second)
+            and best.score - second.score < self.tie_margin
+        )
+
+    async def _break_tie(
+        self, message: Message, best: Candidate, second: Candidate
+    ) -> Route | None:
+        assert self.tiebreak is not None
+        choice = await self.tiebreak(message.text, best, second)
+        if choice is None or choice.agent not in (best.agent, second.agent):
+            return None
+        chosen = best if choice.agent == best.agent else second
+        margin = best.score - second.score
+        reason = (
+            f"{best.agent} and {second.agent} were {margin:.2f} apart;"
+            f" the LLM chose {chosen.agent}: {choice.reason}"
+        )
+        return Route(chosen.agent, "tiebreak", reason, chosen.score, message.text)
+
     def _fallback(self, message: Message, ranking: list[Candidate]) -> Route:
-        best = ranking[0] if ranking else None
-        if best and best.score > 0:
-            reason = f"no agent matched well (closest: {best.agent} at {best.score:.2f})"
+        closest = [c for c in ranking[:3] if c.score > 0]
+        if closest:
+            named = ", ".join(f"{c.agent} {c.score:.2f}" for c in closest)
+            reason = f"no agent's scope covers this (closest: {named})"
         else:
-            reason = "no agent's examples matched"
-        return Route(self.fallback, "fallback", reason, best.score if best else 0.0, message.text)
+            reason = "no agent's scope covers this"
+        rule = "declined" if self.abstain == "decline" else "fallback"
+        score = ranking[0].score if ranking else 0.0
+        return Route(self.fallback, rule, reason, score, message.text)
 
     def _require_known(self, agent: str) -> None:
         if agent not in self.agents:

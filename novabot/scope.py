@@ -14,8 +14,12 @@ class Candidate:
 
 
 class ScopeMatcher(Protocol):
-    """Ranks agents for a message, best first. Lexical today; semantic later."""
+    """Ranks agents for a message, best first (`SemanticMatcher`, `LexicalMatcher`)."""
 
     name: str
 
     def rank(self, text: str) -> list[Candidate]: ...
+
+    def threshold_for(self, agent: str) -> float:
+        """The score `agent` must reach for the router to pick it."""
+        ...

@@ -16,12 +16,21 @@ from tests.fakes.openai_server import FakeOpenAI
 MODEL = "fake-model"
 
 
+@pytest.fixture(scope="session")
+def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Card embeddings are cached once for the whole session, as a long-lived install would."""
+    return tmp_path_factory.mktemp("embeddings")
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedding_cache_dir: Path
+) -> None:
     """No developer setting (or .env in the working directory) leaks into a test."""
     for name in list(os.environ):
         if name.startswith(("NOVA_", "OPENAI_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("NOVA_ROUTER_CACHE_DIR", str(embedding_cache_dir))
     monkeypatch.chdir(tmp_path)
 
 
@@ -51,6 +60,8 @@ async def bot(settings: Settings) -> AsyncIterator[Bot]:
 def cli_env(tmp_path: Path, fake: FakeOpenAI | None = None, **extra: str) -> dict[str, str]:
     """The environment for a `nova` subprocess: none of the developer's Nova settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NOVA_", "OPENAI_"))}
+    if "NOVA_ROUTER_CACHE_DIR" in os.environ:
+        env["NOVA_ROUTER_CACHE_DIR"] = os.environ["NOVA_ROUTER_CACHE_DIR"]
     env["NOVA_DB_PATH"] = str(tmp_path / "nova.db")
     env["NOVA_LLM_MAX_RETRIES"] = "0"
     if fake is not None:

@@ -37,7 +37,7 @@ async def test_answer_is_streamed_persisted_and_accounted(
         ("assistant", "Bonjour", "translator"),
     ]
     decision = await bot.store.last_decision(KEY)
-    assert decision and (decision.agent, decision.rule) == ("translator", "lexical")
+    assert decision and (decision.agent, decision.rule) == ("translator", "semantic")
     [usage] = await bot.store.usage(KEY)
     assert (usage.agent, usage.prompt_tokens, usage.completion_tokens) == ("translator", 30, 1)
 
@@ -141,7 +141,8 @@ async def test_tools_named_on_the_card_are_offered(bot: Bot, fake_openai: FakeOp
 async def test_a_new_request_leaves_the_previous_agent(bot: Bot, fake_openai: FakeOpenAI) -> None:
     await bot.handle(message("translate 'good morning' into French"), RecordingResponder())
     outcome = await bot.handle(message("proofread this: their going home"), RecordingResponder())
-    assert outcome.route and (outcome.route.agent, outcome.route.rule) == ("proofreader", "lexical")
+    assert outcome.route
+    assert (outcome.route.agent, outcome.route.rule) == ("proofreader", "semantic")
     follow_up = await bot.handle(message("and the next sentence?"), RecordingResponder())
     assert follow_up.route and (follow_up.route.agent, follow_up.route.rule) == (
         "proofreader",

@@ -41,7 +41,7 @@ async def test_ask_routes_prints_and_why_explains(tmp_path: Path, fake_openai: F
     assert (asked.code, asked.out, asked.err) == (0, "Bonjour !\n", "")
     why = await nova(tmp_path, "why", env=env)
     assert why.code == 0 and why.out.startswith("translator answered")
-    assert "best lexical match with translator's examples" in why.out
+    assert "best semantic match with translator's scope" in why.out
 
 
 async def test_two_asks_share_the_conversation(tmp_path: Path, fake_openai: FakeOpenAI) -> None:

@@ -62,6 +62,7 @@ async def test_why_shows_the_runner_up_and_the_margin(bot: Bot, fake_openai: Fak
     text = (await bot.run_command(key, "U1", "why", "")).text
     assert text.startswith('translator answered for "translate this to Spanish"')
     record = await bot.store.last_decision(key)
-    assert record is not None and record.candidates[0] == ("translator", 1.0)
+    assert record is not None and record.candidates[0] == ("translator", record.score)
     runner_up, score = record.candidates[1]
-    assert text.endswith(f"; runner-up: {runner_up} at {score:.2f} (margin {1 - score:.2f})")
+    margin = record.score - score
+    assert text.endswith(f"; runner-up: {runner_up} at {score:.2f} (margin {margin:.2f})")

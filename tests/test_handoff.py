@@ -24,7 +24,7 @@ async def test_ask_agent_brings_the_specialists_answer_back(
     )
     responder = RecordingResponder(KEY)
     await bot.handle(
-        Message(KEY, "hello there, and how do I say hello in French?", user_id="U1"), responder
+        Message(KEY, "how do I say hello in French?", user_id="U1", agent="chat"), responder
     )
     assert responder.said == [("chat", "In French that is: Bonjour.")]
     translator_call = fake_openai.requests[1].body["messages"]
@@ -69,7 +69,7 @@ async def test_start_pipeline_from_a_conversation(settings: Settings) -> None:
         try:
             responder = RecordingResponder(KEY)
             text = "hello, plan this and do it: summarise the report"
-            await bot.handle(Message(KEY, text, user_id="U1"), responder)
+            await bot.handle(Message(KEY, text, user_id="U1", agent="chat"), responder)
             assert responder.said == [("chat", "Started it in a new thread.")]
             [thread] = responder.threads
             await eventually(lambda: thread.said == [("pipeline", "final answer")])

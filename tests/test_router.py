@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from novabot.message import ConversationKey, Message
-from novabot.router import Route, Router, UnknownAgentError
+from novabot.router import Route, Router, TieBreakChoice, UnknownAgentError
 from novabot.scope import Candidate
 
 KEY = ConversationKey("test", "C1", "T1")
@@ -36,9 +36,12 @@ class FixedMatcher:
         ranked = [Candidate(agent, score) for agent, score in self.scores.items()]
         return sorted(ranked, key=lambda c: c.score, reverse=True)
 
+    def threshold_for(self, agent: str) -> float:
+        return 0.3
+
 
 def router(memory: Memory | None = None, **scores: float) -> Router:
-    return Router(AGENTS, memory or Memory(), FixedMatcher(**scores), threshold=0.3)
+    return Router(AGENTS, memory or Memory(), FixedMatcher(**scores))
 
 
 def message(text: str, agent: str | None = None) -> Message:
@@ -111,15 +114,70 @@ async def test_channel_default_agent() -> None:
 async def test_lexical_match_above_threshold() -> None:
     route = await router(translator=0.45, chat=0.1).route(message("translate it"))
     assert route.agent == "translator" and route.score == 0.45
-    assert route.reason == "best lexical match with translator's examples"
+    assert route.reason == "best lexical match with translator's scope"
 
 
 async def test_fallback_below_threshold_names_the_closest() -> None:
     route = await router(translator=0.2).route(message("what is love"))
     assert (route.agent, route.rule, route.score) == ("chat", "fallback", 0.2)
-    assert route.reason == "no agent matched well (closest: translator at 0.20)"
+    assert route.reason == "no agent's scope covers this (closest: translator 0.20)"
 
 
 async def test_fallback_must_have_a_card() -> None:
     with pytest.raises(ValueError, match="fallback agent 'chat'"):
         Router(("translator",), Memory(), FixedMatcher())
+
+
+class RecordingTieBreak:
+    """Stands in for the LLM: records what it was asked and picks a fixed agent."""
+
+    def __init__(self, choice: str | None) -> None:
+        self.choice = choice
+        self.asked: list[tuple[str, str, str]] = []
+
+    async def __call__(
+        self, text: str, first: Candidate, second: Candidate
+    ) -> TieBreakChoice | None:
+        self.asked.append((text, first.agent, second.agent))
+        return TieBreakChoice(self.choice, "it asks for a summary") if self.choice else None
+
+
+def tied_router(tiebreak: RecordingTieBreak | None, **scores: float) -> Router:
+    return Router(AGENTS, Memory(), FixedMatcher(**scores), tiebreak=tiebreak, tie_margin=0.1)
+
+
+async def test_tiebreak_decides_between_close_candidates() -> None:
+    tiebreak = RecordingTieBreak("summarizer")
+    route = await tied_router(tiebreak, translator=0.48, summarizer=0.45).route(message("gist?"))
+    assert tiebreak.asked == [("gist?", "translator", "summarizer")]
+    assert (route.agent, route.rule, route.score) == ("summarizer", "tiebreak", 0.45)
+    assert route.reason == (
+        "translator and summarizer were 0.03 apart; the LLM chose summarizer: it asks for a summary"
+    )
+
+
+async def test_no_tiebreak_unless_configured() -> None:
+    route = await tied_router(None, translator=0.48, summarizer=0.45).route(message("gist?"))
+    assert (route.agent, route.rule) == ("translator", "lexical")
+
+
+async def test_no_tiebreak_when_the_margin_is_clear_or_the_runner_up_is_weak() -> None:
+    tiebreak = RecordingTieBreak("summarizer")
+    clear = await tied_router(tiebreak, translator=0.8, summarizer=0.6).route(message("a"))
+    weak = await tied_router(tiebreak, translator=0.32, summarizer=0.25).route(message("b"))
+    assert tiebreak.asked == []
+    assert (clear.agent, weak.agent) == ("translator", "translator")
+
+
+async def test_a_failed_tiebreak_keeps_the_best_score() -> None:
+    route = await tied_router(RecordingTieBreak(None), translator=0.5, summarizer=0.45).route(
+        message("gist?")
+    )
+    assert (route.agent, route.rule) == ("translator", "lexical")
+
+
+async def test_abstaining_can_decline_instead_of_passing_to_chat() -> None:
+    declining = Router(AGENTS, Memory(), FixedMatcher(translator=0.2), abstain="decline")
+    route = await declining.route(message("what is love"))
+    assert (route.agent, route.rule) == ("chat", "declined")
+    assert route.reason == "no agent's scope covers this (closest: translator 0.20)"

@@ -7,6 +7,10 @@ SDK's real request building, SSE parsing, retries and timeouts instead of a mock
         fake.script(Text("hi"), ToolCalls((Call("get_time", {}),)), Fail(429, retry_after=0.1))
         client = openai.AsyncOpenAI(base_url=fake.base_url, api_key="test")
 
+``/v1/embeddings`` answers every request with a deterministic bag-of-words vector (see
+`fake_embedding`), so texts sharing words are close; `script_embeddings` makes the next
+embedding requests fail, stall or drop instead.
+
 By hand: ``python -m tests.fakes.openai_server [--port 8765] [--reply TEXT]``.
 """
 
@@ -14,10 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import hashlib
 import itertools
 import json
+import re
 import signal
+import struct
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -54,10 +62,24 @@ __all__ = [
     "Slow",
     "Text",
     "ToolCalls",
+    "fake_embedding",
 ]
 ANY_MODEL = "*"  # put in `models` to accept every model name (handy for manual trials)
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 _WAIT_LIMIT_S = 5.0  # a test waiting for a request that never comes fails instead of hanging
+EMBEDDING_DIMENSION = 64
+_EMBEDDING_WORD = re.compile(r"[a-z0-9]+")
+EmbeddingReply = Fail | Slow | Disconnect  # a success needs no script: it is the default
+
+
+def fake_embedding(text: str, dimension: int = EMBEDDING_DIMENSION) -> list[float]:
+    """Hashed bag of lower-cased words, L2-normalised: shared words mean a high cosine."""
+    vector = [0.0] * dimension
+    for word in _EMBEDDING_WORD.findall(text.lower()):
+        bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        vector[bucket % dimension] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0  # no words: the zero vector
+    return [v / norm for v in vector]
 
 
 class FakeOpenAI(LoopbackServer):
@@ -70,12 +92,17 @@ class FakeOpenAI(LoopbackServer):
         api_key: str | None = None,
         default: Callable[[JSON], Reply] | None = None,
         port: int = 0,
+        embedding_dimension: int = EMBEDDING_DIMENSION,
     ) -> None:
         self.models = tuple(models)
         self.api_key = api_key
         self.default = default
+        self.embedding_dimension = embedding_dimension
         self.requests: list[RecordedRequest] = []
+        # Kept apart so the indexes of chat requests that tests assert on never shift.
+        self.embedding_requests: list[RecordedRequest] = []
         self._queue: deque[Reply] = deque()
+        self._embedding_queue: deque[EmbeddingReply] = deque()
         super().__init__(port)
         self._inflight: set[asyncio.Task[Any]] = set()
         self._arrived = asyncio.Event()
@@ -86,6 +113,7 @@ class FakeOpenAI(LoopbackServer):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         app.on_response_prepare.append(self._stamp)
@@ -107,11 +135,21 @@ class FakeOpenAI(LoopbackServer):
                 raise TypeError(f"not a scripted reply: {reply!r}")
         self._queue.extend(replies)
 
+    def script_embeddings(self, *replies: EmbeddingReply) -> None:
+        """Failures, stalls or drops for the next embedding requests, one each.
+
+        `Slow(delay, then=Text(""))` is a slow success: a Text in place of an embedding
+        reply stands for the usual vectors.
+        """
+        for reply in replies:
+            if not isinstance(reply, Fail | Slow | Disconnect):
+                raise TypeError(f"not a scripted embedding reply: {reply!r}")
+        self._embedding_queue.extend(replies)
+
     def assert_all_consumed(self) -> None:
-        if self._queue:
-            raise AssertionError(
-                f"{len(self._queue)} scripted replies not consumed: {list(self._queue)!r}"
-            )
+        left = [*self._queue, *self._embedding_queue]
+        if left:
+            raise AssertionError(f"{len(left)} scripted replies not consumed: {left!r}")
 
     async def wait_for_requests(self, count: int) -> None:
         """Wait (up to 5 s) until `count` chat requests arrived, e.g. to act mid-request."""
@@ -191,6 +229,73 @@ class FakeOpenAI(LoopbackServer):
                     return await self._stream(request, body, answer)
                 return web.json_response(self._completion(body, answer))
         raise TypeError(f"not a scripted reply: {reply!r}")
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)  # a scripted Slow must be cancellable by stop() too
+        try:
+            return await self._embeddings_inner(request)
+        finally:
+            self._inflight.discard(task)
+
+    async def _embeddings_inner(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        recorded = RecordedRequest(request.path, headers, body or {}, time.monotonic())
+        self.embedding_requests.append(recorded)
+        if (denied := self._auth_error(request)) is not None:
+            return denied
+        if body is None:
+            return error_response(400, "We could not parse the JSON body of your request.")
+        if (invalid := self._invalid_embedding_body(body)) is not None:
+            return invalid
+        reply = self._embedding_queue.popleft() if self._embedding_queue else None
+        return await self._respond_embedding(request, body, reply)
+
+    async def _respond_embedding(
+        self, request: web.Request, body: JSON, reply: Reply | None
+    ) -> web.StreamResponse:
+        match reply:
+            case Slow(delay_s=delay, then=then):
+                await asyncio.sleep(delay)  # cancelled by stop() or by the client hanging up
+                return await self._respond_embedding(request, body, then)
+            case Fail(status=status, message=message, retry_after=retry_after, code=code):
+                return error_response(status, message, code=code, retry_after=retry_after)
+            case Disconnect():
+                return await self._disconnect(request)
+        return web.json_response(self._embedding_list(body))  # unscripted, or Slow(then=Text)
+
+    def _invalid_embedding_body(self, body: JSON) -> web.Response | None:
+        model = body.get("model")
+        if not model:
+            return error_response(400, "you must provide a model parameter")
+        if not self._accepts(model):
+            missing = f"The model `{model}` does not exist or you do not have access to it."
+            return error_response(404, missing, code="model_not_found")
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            return error_response(400, "'input' must be a string or a non-empty list of strings")
+        if body.get("encoding_format", "float") not in ("float", "base64"):
+            return error_response(400, "'encoding_format' must be 'float' or 'base64'")
+        return None
+
+    def _embedding_list(self, body: JSON) -> JSON:
+        texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
+        as_base64 = body.get("encoding_format") == "base64"  # the SDK's default
+        data = []
+        for index, text in enumerate(texts):
+            vector = fake_embedding(text, self.embedding_dimension)
+            encoded: object = _base64_floats(vector) if as_base64 else vector
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        tokens = sum(len(text.split()) for text in texts)
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return {"object": "list", "data": data, "model": body["model"], "usage": usage}
 
     @staticmethod
     async def _disconnect(request: web.Request) -> web.StreamResponse:
@@ -272,6 +377,11 @@ class FakeOpenAI(LoopbackServer):
     @staticmethod
     async def _unknown(request: web.Request) -> web.Response:
         return error_response(404, f"Invalid URL ({request.method} {request.path})")
+
+
+def _base64_floats(vector: list[float]) -> str:
+    # What api.openai.com sends for encoding_format=base64: little-endian float32 bytes.
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
 async def _serve(args: argparse.Namespace) -> None:

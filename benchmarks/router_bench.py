@@ -1,0 +1,181 @@
+"""The semantic router's running cost: start-up, latency per message, and memory.
+
+    .venv/bin/python benchmarks/router_bench.py [--messages 500]
+
+Measures, on one CPU core (one ONNX and one BLAS thread):
+- loading the shipped model and building the router over the shipped cards, cold
+  (embedding every card) and warm (card vectors from the disk cache);
+- `rank()` per message over CLINC150 `val` texts, as a stream of user messages;
+- the resident memory of a real `nova run` process (Slack Events API against the fake
+  Slack and OpenAI servers of the test suite) after it has answered 50 mentions.
+Accuracy is `nova eval routing`'s job; this prints one table of costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for `tests.fakes`
+
+import aiohttp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from novabot.cards import load_cards, shipped_cards_dir  # noqa: E402
+from novabot.embedding import EmbeddingCache, MiniLMEmbedder  # noqa: E402
+from novabot.semantic import SemanticMatcher  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from tests.fakes.slack_server import FakeSlack, event_body, signed_headers  # noqa: E402
+
+CLINC = ROOT.parent / "shared" / "datasets" / "clinc150" / "clinc150_dev.json"
+SECRET = "bench-secret"
+MENTIONS = 50
+RSS_BUDGET_MB = 300
+
+
+def router_costs(messages: list[str]) -> list[tuple[str, str, str]]:
+    cards = [card for card in load_cards([shipped_cards_dir()]) if card.routable]
+    started = time.perf_counter()
+    embedder = MiniLMEmbedder()
+    loaded = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        cache = EmbeddingCache(Path(folder))
+        cold = _timed(lambda: SemanticMatcher.from_cards(cards, embedder, cache))
+        matcher = SemanticMatcher.from_cards(cards, embedder, cache)
+        warm = _timed(lambda: SemanticMatcher.from_cards(cards, embedder, cache))
+    for text in messages[:20]:
+        matcher.rank(text)  # warm-up: first runs allocate ONNX buffers
+    times = [_timed(lambda t=text: matcher.rank(t)) * 1000 for text in messages]
+    p50, p99 = np.percentile(times, 50), np.percentile(times, 99)
+    return [
+        ("model load (shipped MiniLM int8)", f"{loaded * 1000:.0f} ms", ""),
+        (f"router build, {len(cards)} cards, cold cache", f"{cold * 1000:.0f} ms", ""),
+        (f"router build, {len(cards)} cards, warm cache", f"{warm * 1000:.0f} ms", ""),
+        (f"rank() p50, {len(messages)} messages", f"{p50:.2f} ms", _verdict(p50 <= 5, "<= 5")),
+        (f"rank() p99, {len(messages)} messages", f"{p99:.2f} ms", _verdict(p99 <= 20, "<= 20")),
+        ("rank() mean", f"{statistics.fmean(times):.2f} ms", ""),
+    ]
+
+
+async def nova_run_rss(messages: list[str]) -> list[tuple[str, str, str]]:
+    async with FakeOpenAI(models=("bench-model",)) as openai, FakeSlack() as slack:
+        port = _free_port()
+        with tempfile.TemporaryDirectory() as folder:
+            process = await _start_nova(folder, port, openai, slack)
+            try:
+                idle = _rss_mb(process.pid)
+                url = f"http://127.0.0.1:{port}/slack/events"
+                async with aiohttp.ClientSession() as session:
+                    for index, text in enumerate(messages[:MENTIONS]):
+                        await _mention(session, url, text, index)
+                await _until(lambda: len(openai.requests) >= MENTIONS)
+                busy, peak = _rss_mb(process.pid), _peak_mb(process.pid)
+            finally:
+                process.send_signal(signal.SIGTERM)
+                await process.communicate()
+    verdict = _verdict(busy < RSS_BUDGET_MB, f"< {RSS_BUDGET_MB}")
+    return [
+        ("nova run RSS, router loaded, idle", f"{idle:.0f} MB", ""),
+        (f"nova run RSS after {MENTIONS} answers", f"{busy:.0f} MB", verdict),
+        ("nova run peak RSS (VmHWM)", f"{peak:.0f} MB", ""),
+    ]
+
+
+async def _start_nova(
+    folder: str, port: int, openai: FakeOpenAI, slack: FakeSlack
+) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NOVA_", "OPENAI_"))}
+    env |= {
+        "NOVA_DB_PATH": f"{folder}/nova.db",
+        "NOVA_LLM_BASE_URL": openai.base_url,
+        "NOVA_LLM_MODEL": "bench-model",
+        "NOVA_SLACK_BOT_TOKEN": slack.token,
+        "NOVA_SLACK_SIGNING_SECRET": SECRET,
+        "NOVA_SLACK_API_URL": slack.api_url,
+        "NOVA_HTTP_PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "novabot", "run",
+        cwd=folder, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    await asyncio.wait_for(process.stdout.readline(), timeout=60)  # "listening on Slack"
+    return process
+
+
+async def _mention(session: aiohttp.ClientSession, url: str, text: str, index: int) -> None:
+    ts = f"{200 + index}.000001"
+    event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": ts}
+    raw = json.dumps(event_body(event | {"channel": "C1", "event_ts": ts}))
+    async with session.post(url, data=raw, headers=signed_headers(raw, SECRET)) as response:
+        response.raise_for_status()
+
+
+async def _until(condition: Callable[[], bool], limit_s: float = 120) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("nova run did not answer every mention")
+        await asyncio.sleep(0.1)
+
+
+def _rss_mb(pid: int) -> float:
+    return _status_kb(pid, "VmRSS") / 1024
+
+
+def _peak_mb(pid: int) -> float:
+    return _status_kb(pid, "VmHWM") / 1024
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/{pid}/status")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _verdict(passed: bool, target: str) -> str:
+    return f"{target}  {'PASS' if passed else 'FAIL'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=500, help="CLINC val texts to rank")
+    parser.add_argument("--clinc", type=Path, default=CLINC)
+    args = parser.parse_args()
+    data = json.loads(args.clinc.read_text(encoding="utf-8"))
+    messages = [text for text, _ in data["val"][: args.messages]]
+    rows = router_costs(messages) + asyncio.run(nova_run_rss(messages))
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'metric':<{width}}  {'value':>9}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>9}  {target}")
+
+
+if __name__ == "__main__":
+    main()

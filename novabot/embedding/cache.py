@@ -1,0 +1,69 @@
+"""Embedding vectors kept on disk, so a restart does not re-embed every routing example.
+
+Each entry is one .npy file named by a hash of the embedder's name and the texts, so a new
+model, new weights or an edited example simply miss and are embedded afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def cache_key(embedder_name: str, texts: Sequence[str]) -> str:
+    """sha256 over the name and texts, each length-prefixed so no two lists can collide."""
+    digest = hashlib.sha256()
+    for part in (embedder_name, *texts):
+        encoded = part.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "big"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+class EmbeddingCache:
+    """A folder of `<key>.npy` files; a missing or unreadable file is simply a miss."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, key: str) -> Path:
+        # Hashed again so any key, even one with '/' or '..', is a safe file name.
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.npy"
+
+    def load(self, key: str) -> np.ndarray | None:
+        path = self.path(key)
+        try:
+            vectors = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, EOFError) as exc:
+            log.warning("ignoring unreadable embedding cache file %s: %s", path, exc)
+            return None  # the caller re-embeds and save() overwrites it
+        # np.load returns an NpzFile for a zip archive: anything but a 2-D float32 is foreign.
+        if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or vectors.dtype != np.float32:
+            log.warning("ignoring embedding cache file %s: not a float32 matrix", path)
+            return None
+        return vectors
+
+    def save(self, key: str, vectors: np.ndarray) -> None:
+        """Write atomically: readers see the old file or the new one, never half of one."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.path(key)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".npy.tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.save(stream, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise

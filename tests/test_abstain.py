@@ -1,0 +1,88 @@
+"""What Nova does with a message no agent covers, and the optional LLM tie-break."""
+
+from __future__ import annotations
+
+import json
+
+from novabot.bot import Bot, Status
+from novabot.cards import load_cards, shipped_cards_dir
+from novabot.config import Settings
+from novabot.message import ConversationKey, Message
+from novabot.runtime import started_bot
+from novabot.scope import Candidate
+from novabot.tiebreak import USAGE_KEY, LLMTieBreak
+from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.helpers import RecordingResponder
+
+KEY = ConversationKey("test", "C1", None)
+NOBODYS = "compose a sonnet about my cat's birthday"
+
+
+def message(text: str) -> Message:
+    return Message(KEY, text, user_id="U1")
+
+
+async def test_an_uncovered_message_goes_to_chat_with_a_note(
+    settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(Text("Here is a sonnet."))
+    strict = settings.model_copy(update={"router_threshold": 0.99})
+    async with started_bot(strict) as bot:
+        outcome = await bot.handle(message(NOBODYS), RecordingResponder())
+    assert outcome.route and (outcome.route.agent, outcome.route.rule) == ("chat", "fallback")
+    system = fake_openai.requests[0].body["messages"][0]["content"]
+    assert "Routing note: no agent's scope covers this (closest: " in system
+
+
+async def test_declining_says_so_and_names_the_closest_agents(
+    settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    declining = settings.model_copy(update={"router_threshold": 0.99, "router_abstain": "decline"})
+    async with started_bot(declining) as bot:
+        responder = RecordingResponder()
+        outcome = await bot.handle(message(NOBODYS), responder)
+        history = await bot.store.history(KEY)
+    assert outcome.status is Status.ANSWERED
+    assert outcome.route and outcome.route.rule == "declined"
+    [(_, said)] = responder.said
+    assert said.startswith("No Nova agent handles this. The closest are @")
+    assert fake_openai.requests == []  # no LLM call for a refusal
+    assert [m.role for m in history] == ["user", "assistant"]
+
+
+async def test_the_llm_tiebreak_chooses_with_one_call_and_is_counted(
+    bot: Bot, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(Text(json.dumps({"agent": "summarizer", "reason": "asks for a gist"})))
+    cards = {card.name: card for card in load_cards([shipped_cards_dir()])}
+    tiebreak = LLMTieBreak(bot.llm, cards, bot.store)
+    choice = await tiebreak(
+        "give me the gist of this in French",
+        Candidate("translator", 0.4),
+        Candidate("summarizer", 0.38),
+    )
+    assert choice and (choice.agent, choice.reason) == ("summarizer", "asks for a gist")
+    [request] = fake_openai.requests
+    prompt = request.body["messages"][1]["content"]
+    assert "Agent translator:" in prompt and "Agent summarizer:" in prompt
+    assert "Does NOT:" in prompt
+    [usage] = await bot.store.usage(USAGE_KEY)
+    assert usage.agent == "router" and tiebreak.calls == 1
+
+
+async def test_a_tiebreak_answer_naming_another_agent_is_ignored(
+    bot: Bot, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(Text(json.dumps({"agent": "chat", "reason": "?"})))
+    cards = {card.name: card for card in load_cards([shipped_cards_dir()])}
+    tiebreak = LLMTieBreak(bot.llm, cards, bot.store)
+    assert await tiebreak("x", Candidate("translator", 0.4), Candidate("summarizer", 0.38)) is None
+
+
+async def test_tiebreak_is_off_by_default(bot: Bot) -> None:
+    assert bot.router is not None and bot.router.tiebreak is None
+
+
+async def test_tiebreak_is_wired_when_enabled(settings: Settings) -> None:
+    async with started_bot(settings.model_copy(update={"router_llm_tiebreak": True})) as bot:
+        assert isinstance(bot.router.tiebreak, LLMTieBreak)
