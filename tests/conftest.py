@@ -10,10 +10,18 @@ import pytest
 
 from novabot.bot import Bot
 from novabot.config import Settings
+from novabot.embedding import MiniLMEmbedder
+from novabot.matchers import shared_minilm
 from novabot.runtime import started_bot
 from tests.fakes.openai_server import FakeOpenAI
 
 MODEL = "fake-model"
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder() -> MiniLMEmbedder:
+    """The model Nova ships, loaded once per session (shared with every bot started here)."""
+    return shared_minilm()
 
 
 @pytest.fixture(scope="session")

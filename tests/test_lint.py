@@ -16,15 +16,10 @@ import numpy as np
 import pytest
 
 from novabot.cards import ScopeCard, load_cards, shipped_cards_dir
-from novabot.embedding import Embedder, MiniLMEmbedder
+from novabot.embedding import Embedder
 from novabot.lint import LintError, LintReport, draw_heatmap, format_report, lint_cards
 
 Vector = tuple[float, float, float]
-
-
-@pytest.fixture(scope="session")
-def minilm_embedder() -> Embedder:
-    return MiniLMEmbedder()
 
 
 class TableEmbedder:
