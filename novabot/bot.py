@@ -103,7 +103,9 @@ class Bot:
         try:
             for package in cogs:
                 await bot.load_cogs(package)
-            bot.load_agents(card_dirs if card_dirs is not None else default_card_dirs(settings))
+            await bot.load_agents(
+                card_dirs if card_dirs is not None else default_card_dirs(settings)
+            )
         except BaseException:
             await bot.close()
             raise
@@ -145,16 +147,19 @@ class Bot:
                 log.exception("cog %s failed to load", name)
                 raise CogError(f"cog {name} failed to load: {exc}") from exc
 
-    def load_agents(self, card_dirs: Iterable[Path]) -> None:
+    async def load_agents(self, card_dirs: Iterable[Path]) -> None:
         self.registry.build_agents(load_cards(card_dirs))
         routable = self.registry.routable_cards
+        # Embedding the cards is CPU work, or a network call with the openai backend:
+        # off the event loop, which may be serving that very endpoint (tests do).
+        matcher = await asyncio.to_thread(build_matcher, self.settings, routable)
         tiebreak = None
         if self.settings.router_llm_tiebreak:
             tiebreak = LLMTieBreak(self.llm, {c.name: c for c in routable}, self.store)
         self.router = Router(
             [card.name for card in routable],
             self.store,
-            build_matcher(self.settings, routable),
+            matcher,
             claims=[self.pipelines.claim],
             switch_margin=self.settings.router_switch_margin,
             abstain=self.settings.router_abstain,
