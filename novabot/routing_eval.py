@@ -86,9 +86,11 @@ def load_clinc(path: Path, task: ClincTask) -> dict[str, list[tuple[str, str]]]:
     relabel = _domain_labels(path) if task.level == "domain" else (lambda label: label)
     splits = {}
     for name in needed:
-        rows = [(str(text), str(label)) for text, label in data[name]]
+        rows = _rows(path, name, data[name])
         splits[name] = [(t, label if label == OOS else relabel(label)) for t, label in rows]
     splits["train"] = [row for row in splits["train"] if row[1] != OOS]
+    if not splits["train"]:
+        raise EvalError(f"{path}: the train split has no in-scope examples")
     if task.shots:
         splits["train"] = _sample_shots(splits["train"], task.shots, task.seed)
     return splits
@@ -241,6 +243,18 @@ def _timed_rank(matcher: ScopeMatcher, text: str) -> Scored:
     started = time.perf_counter()
     best = matcher.rank(text)[0]
     return Scored(best.agent, best.score, (time.perf_counter() - started) * 1000)
+
+
+def _rows(path: Path, name: str, rows: object) -> list[tuple[str, str]]:
+    """A split's [text, label] pairs, checked: a malformed row is named, not guessed at."""
+    if not isinstance(rows, list):
+        raise EvalError(f"{path}: split '{name}' is not a list")
+    checked = []
+    for number, row in enumerate(rows):
+        if not (isinstance(row, list) and len(row) == 2 and all(isinstance(v, str) for v in row)):
+            raise EvalError(f"{path}: split '{name}' row {number}: expected [text, label]")
+        checked.append((row[0], row[1]))
+    return checked
 
 
 def _sample_shots(rows: list[tuple[str, str]], shots: int, seed: int) -> list[tuple[str, str]]:
