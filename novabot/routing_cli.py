@@ -10,7 +10,8 @@ from typing import Any
 from novabot.bot import Bot
 from novabot.config import Settings
 from novabot.embedding import Embedder, EmbeddingCache
-from novabot.lint import draw_heatmap, format_report, lint_cards
+from novabot.lint import lint_cards
+from novabot.lint_report import draw_heatmap, format_report
 from novabot.matchers import build_embedder
 from novabot.routing_eval import (
     ClincTask,

@@ -17,7 +17,8 @@ import pytest
 
 from novabot.cards import ScopeCard, load_cards, shipped_cards_dir
 from novabot.embedding import Embedder
-from novabot.lint import LintError, LintReport, draw_heatmap, format_report, lint_cards
+from novabot.lint import LintError, LintReport, lint_cards
+from novabot.lint_report import draw_heatmap, format_report
 
 Vector = tuple[float, float, float]
 
