@@ -49,11 +49,25 @@ class RoutingScore:
     n_oos: int
     backend: str
     details: dict[str, object] = field(default_factory=dict)
+    misrouted: list[Misrouted] = field(default_factory=list)
+    """With `--cases`: every message the router got wrong, to fix the cards by."""
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data.update(data.pop("details"))
+        if not self.misrouted:
+            del data["misrouted"]
         return data
+
+
+@dataclass(frozen=True)
+class Misrouted:
+    text: str
+    expected: str | None
+    """None: out of scope."""
+    got: str | None
+    """None: the router abstained."""
+    score: float
 
 
 @dataclass(frozen=True)
@@ -156,6 +170,11 @@ def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> 
     )
     score.backend = getattr(getattr(matcher, "embedder", None), "name", matcher.name)
     score.details = {"cases": str(path), "agents": len(agents)}
+    score.misrouted = [
+        Misrouted(text, expected, got, verdict.score)
+        for (text, expected), got, verdict in zip(cases, picked, verdicts, strict=True)
+        if got != expected
+    ]
     return score
 
 
@@ -193,7 +212,20 @@ def format_score(score: RoutingScore) -> str:
     ]
     rows += [(name.replace("_", " "), _show(value)) for name, value in score.details.items()]
     width = max(len(name) for name, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+    table = "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+    return table + _misrouted_section(score.misrouted)
+
+
+def _misrouted_section(misrouted: Sequence[Misrouted]) -> str:
+    if not misrouted:
+        return ""
+    lines = ["", "", "misrouted (expected → got, score):"]
+    for case in misrouted:
+        expected = case.expected or "nobody"
+        got = case.got or "nobody (abstained)"
+        text = case.text if len(case.text) <= 60 else case.text[:59] + "…"
+        lines.append(f"  {expected} → {got}  {case.score:.2f}  {text}")
+    return "\n".join(lines)
 
 
 def _show(value: object) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 
 from novabot.cards import load_cards, shipped_cards_dir
@@ -60,3 +63,17 @@ async def test_an_unreachable_embedding_endpoint_stops_start_up(settings: Settin
     with pytest.raises(EmbeddingError, match=r"127\.0\.0\.1:1"):
         async with started_bot(remote):
             pass
+
+
+def test_the_default_router_makes_no_network_call(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the router opened a connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    cold = settings.model_copy(update={"router_cache_dir": tmp_path / "fresh-cache"})
+    matcher = build_matcher(cold, CARDS)  # embeds every card: nothing cached yet
+    assert matcher.rank("summarise this thread for me")[0].agent == "summarizer"

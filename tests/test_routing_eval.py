@@ -10,13 +10,16 @@ import numpy as np
 import pytest
 
 from novabot.calibration import threshold_for_recall
+from novabot.cards import load_cards, shipped_cards_dir
 from novabot.embedding import EmbeddingCache
 from novabot.matchers import shared_minilm
 from novabot.routing_eval import (
     ClincTask,
     EvalError,
     RoutingScore,
+    evaluate_cases,
     evaluate_clinc,
+    format_score,
     load_clinc,
 )
 from novabot.semantic import ScopeModel, SemanticMatcher
@@ -402,3 +405,24 @@ async def test_cli_scores_labelled_cases_against_the_shipped_agents(tmp_path: Pa
     assert data["agents"] == 4  # chat, proofreader, summarizer, translator; not the planner
     assert data["in_scope_accuracy"] >= 0.75
     assert_one_line_error(rejected, f"{unknown}:3:", "no agent named 'poet'", "translator")
+
+
+def test_cases_list_every_misrouted_message(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    lines = [
+        {"text": "translate 'thank you' into German", "agent": "translator"},
+        {"text": "translate 'good night' into Spanish", "agent": "proofreader"},
+        {"text": "order me a pizza with extra cheese", "agent": None},
+    ]
+    cases.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    matcher = SemanticMatcher.from_cards(
+        [card for card in load_cards([shipped_cards_dir()]) if card.routable], shared_minilm()
+    )
+    score = evaluate_cases(cases, matcher, sorted(matcher.model.labels))
+    wrong = {case.text: (case.expected, case.got) for case in score.misrouted}
+    assert wrong["translate 'good night' into Spanish"] == ("proofreader", "translator")
+    assert "translate 'thank you' into German" not in wrong
+    assert score.as_dict()["misrouted"][0]["expected"] == "proofreader"
+    table = format_score(score)
+    assert "misrouted (expected → got, score):" in table
+    assert "proofreader → translator" in table
