@@ -65,6 +65,9 @@ def describe_agents(bot: Bot) -> str:
         lines = [f"{card.name}: {card.description}{internal}"]
         lines += [f"  does: {item}" for item in card.does]
         lines += [f"  does not: {item}" for item in card.does_not]
+        if card.routable and bot.router is not None:
+            threshold = bot.router.matcher.threshold_for(card.name)
+            lines.append(f"  picked by the router at a score of {threshold:.2f} or more")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from novabot.bot import Bot
+from novabot.commands import describe_agents
 from novabot.message import ConversationKey, Message
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import RecordingResponder
@@ -66,3 +67,13 @@ async def test_why_shows_the_runner_up_and_the_margin(bot: Bot, fake_openai: Fak
     runner_up, score = record.candidates[1]
     margin = record.score - score
     assert text.endswith(f"; runner-up: {runner_up} at {score:.2f} (margin {margin:.2f})")
+
+
+async def test_agents_shows_each_routable_agents_threshold(bot: Bot) -> None:
+    text = describe_agents(bot)
+    assert bot.router is not None
+    translator = bot.router.matcher.threshold_for("translator")
+    block = next(b for b in text.split("\n\n") if b.startswith("translator:"))
+    assert block.endswith(f"picked by the router at a score of {translator:.2f} or more")
+    planner = next(b for b in text.split("\n\n") if b.startswith("planner:"))
+    assert "picked by the router" not in planner
