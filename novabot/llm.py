@@ -8,6 +8,7 @@ into one line that names the endpoint and the fix.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -130,6 +131,49 @@ class LLM:
         answer.text += f"\n\n(stopped after {self.max_tool_rounds} rounds of tool calls)"
         return answer
 
+    async def call_function(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        name: str,
+        description: str,
+        parameters: dict[str, Any],
+        model: str | None = None,
+    ) -> tuple[dict[str, Any] | None, Answer]:
+        """One completion that must answer by calling the function `name`.
+
+        Returns the call's arguments (None when the model answered otherwise and its text
+        is not that JSON either) and the answer, for its model and token counts. An
+        endpoint that refuses a forced tool choice (HTTP 400) is asked for JSON instead.
+        """
+        model = model or self.model
+        function = {"name": name, "description": description, "parameters": parameters}
+        forced = {"type": "function", "function": {"name": name}}
+        try:
+            response = await self._client.chat.completions.create(
+                model=model,
+                messages=messages,
+                temperature=0,
+                extra_body={"tools": [{"type": "function", "function": function}]},
+                tool_choice=forced,  # type: ignore[arg-type]
+            )
+        except openai.BadRequestError:
+            log.info("%s refused a forced function call; asking for JSON", self.endpoint)
+            answer = await self.complete_json(
+                messages, schema=parameters, name=name, model=model, temperature=0
+            )
+            return _json_object(answer.text), answer
+        except openai.APIError as exc:
+            raise self._explain(exc, model) from exc
+        message = response.choices[0].message if response.choices else None
+        usage = response.usage
+        counted = Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage()
+        calls = [c for c in (message.tool_calls or []) if c.type == "function"] if message else []
+        text = (message.content or "") if message else ""
+        answer = Answer(text=text, model=model, usage=counted, rounds=1, tool_calls=len(calls))
+        arguments = calls[0].function.arguments if calls else text
+        return _json_object(arguments), answer
+
     async def complete_json(
         self,
         messages: Sequence[ChatMessage],
@@ -221,6 +265,16 @@ class LLM:
                 f"{where} failed with HTTP {exc.status_code} {tries}: {_short(exc.message)}"
             )
         return LLMError(f"{where} sent an answer Nova cannot use: {_short(str(exc))}")
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object in a model's text (a ```json fence tolerated), or None."""
+    cleaned = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```")
+    try:
+        value = json.loads(cleaned)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 async def _collect(stream: Any, on_text: OnText | None, messages: list[ChatMessage]) -> _Round:

@@ -1,13 +1,13 @@
 """The optional LLM tie-break: when the top two agents are too close to call.
 
 Off by default (`NOVA_ROUTER_LLM_TIEBREAK=1` turns it on). The LLM sees both scope cards
-and the message, and answers with one short function call; every call is counted in the
-usage table under the `router` agent and the choice is recorded in the routing decision.
+and the message, and answers with one forced function call, `choose_agent`; every call is
+counted in the usage table under the `router` agent, and the choice is recorded in the
+routing decision.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 
@@ -54,8 +54,11 @@ class LLMTieBreak:
         ]
         self.calls += 1
         try:
-            answer = await self.llm.complete_json(
-                messages, schema=schema, name="choose_agent", temperature=0
+            arguments, answer = await self.llm.call_function(
+                messages,
+                name="choose_agent",
+                description="Route the message to the agent whose scope it is in.",
+                parameters=schema,
             )
         except LLMError as exc:
             log.warning("router tie-break failed, keeping the best score: %s", exc)
@@ -67,7 +70,7 @@ class LLMTieBreak:
             prompt_tokens=answer.usage.prompt_tokens,
             completion_tokens=answer.usage.completion_tokens,
         )
-        return _parse(answer.text, names)
+        return _choice(arguments, names)
 
 
 def describe(card: ScopeCard) -> str:
@@ -76,11 +79,10 @@ def describe(card: ScopeCard) -> str:
     return f"Agent {card.name}: {card.description}\nDoes: {does}\nDoes NOT: {does_not}"
 
 
-def _parse(text: str, names: list[str]) -> TieBreakChoice | None:
-    try:
-        data = json.loads(text.strip().removeprefix("```json").removesuffix("```"))
-        agent, reason = str(data["agent"]), str(data.get("reason", "")).strip()
-    except (ValueError, KeyError, TypeError):
-        log.warning("router tie-break answer was not the expected JSON: %.200s", text)
+def _choice(arguments: dict[str, object] | None, names: list[str]) -> TieBreakChoice | None:
+    agent = str(arguments.get("agent", "")) if arguments else ""
+    if agent not in names:
+        log.warning("router tie-break did not choose one of %s: %.200s", names, arguments)
         return None
-    return TieBreakChoice(agent, reason or "no reason given") if agent in names else None
+    reason = str(arguments.get("reason", "")).strip() if arguments else ""
+    return TieBreakChoice(agent, reason or "no reason given")

@@ -11,7 +11,7 @@ from novabot.message import ConversationKey, Message
 from novabot.runtime import started_bot
 from novabot.scope import Candidate
 from novabot.tiebreak import USAGE_KEY, LLMTieBreak
-from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.fakes.openai_server import Call, Fail, FakeOpenAI, Text, ToolCalls
 from tests.helpers import RecordingResponder
 
 KEY = ConversationKey("test", "C1", None)
@@ -50,19 +50,29 @@ async def test_declining_says_so_and_names_the_closest_agents(
     assert [m.role for m in history] == ["user", "assistant"]
 
 
-async def test_the_llm_tiebreak_chooses_with_one_call_and_is_counted(
+def tiebreak_for(bot: Bot) -> LLMTieBreak:
+    cards = {card.name: card for card in load_cards([shipped_cards_dir()])}
+    return LLMTieBreak(bot.llm, cards, bot.store)
+
+
+TIED = (Candidate("translator", 0.4), Candidate("summarizer", 0.38))
+
+
+async def test_the_llm_tiebreak_chooses_with_one_function_call_and_is_counted(
     bot: Bot, fake_openai: FakeOpenAI
 ) -> None:
-    fake_openai.script(Text(json.dumps({"agent": "summarizer", "reason": "asks for a gist"})))
-    cards = {card.name: card for card in load_cards([shipped_cards_dir()])}
-    tiebreak = LLMTieBreak(bot.llm, cards, bot.store)
-    choice = await tiebreak(
-        "give me the gist of this in French",
-        Candidate("translator", 0.4),
-        Candidate("summarizer", 0.38),
-    )
+    choice_call = Call("choose_agent", {"agent": "summarizer", "reason": "asks for a gist"})
+    fake_openai.script(ToolCalls((choice_call,)))
+    tiebreak = tiebreak_for(bot)
+    choice = await tiebreak("give me the gist of this in French", *TIED)
     assert choice and (choice.agent, choice.reason) == ("summarizer", "asks for a gist")
     [request] = fake_openai.requests
+    assert request.body["tool_choice"] == {"type": "function", "function": {"name": "choose_agent"}}
+    [tool] = request.body["tools"]
+    assert tool["function"]["parameters"]["properties"]["agent"]["enum"] == [
+        "translator",
+        "summarizer",
+    ]
     prompt = request.body["messages"][1]["content"]
     assert "Agent translator:" in prompt and "Agent summarizer:" in prompt
     assert "Does NOT:" in prompt
@@ -70,13 +80,24 @@ async def test_the_llm_tiebreak_chooses_with_one_call_and_is_counted(
     assert usage.agent == "router" and tiebreak.calls == 1
 
 
+async def test_a_tiebreak_answered_in_plain_json_still_counts(
+    bot: Bot, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(Text(json.dumps({"agent": "translator", "reason": "wants French"})))
+    choice = await tiebreak_for(bot)("give me the gist of this in French", *TIED)
+    assert choice and choice.agent == "translator"
+
+
 async def test_a_tiebreak_answer_naming_another_agent_is_ignored(
     bot: Bot, fake_openai: FakeOpenAI
 ) -> None:
-    fake_openai.script(Text(json.dumps({"agent": "chat", "reason": "?"})))
-    cards = {card.name: card for card in load_cards([shipped_cards_dir()])}
-    tiebreak = LLMTieBreak(bot.llm, cards, bot.store)
-    assert await tiebreak("x", Candidate("translator", 0.4), Candidate("summarizer", 0.38)) is None
+    fake_openai.script(ToolCalls((Call("choose_agent", {"agent": "chat", "reason": "?"}),)))
+    assert await tiebreak_for(bot)("x", *TIED) is None
+
+
+async def test_a_failing_tiebreak_keeps_routing_alive(bot: Bot, fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Fail(500))
+    assert await tiebreak_for(bot)("x", *TIED) is None
 
 
 async def test_tiebreak_is_off_by_default(bot: Bot) -> None:
@@ -86,3 +107,14 @@ async def test_tiebreak_is_off_by_default(bot: Bot) -> None:
 async def test_tiebreak_is_wired_when_enabled(settings: Settings) -> None:
     async with started_bot(settings.model_copy(update={"router_llm_tiebreak": True})) as bot:
         assert isinstance(bot.router.tiebreak, LLMTieBreak)
+
+
+async def test_an_endpoint_refusing_forced_calls_is_asked_for_json(
+    bot: Bot, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(Fail(400), Text(json.dumps({"agent": "summarizer", "reason": "a gist"})))
+    choice = await tiebreak_for(bot)("give me the gist", *TIED)
+    assert choice and choice.agent == "summarizer"
+    refused, retried = fake_openai.requests
+    assert "tool_choice" in refused.body and "tool_choice" not in retried.body
+    assert retried.body["response_format"]["json_schema"]["name"] == "choose_agent"
