@@ -40,6 +40,27 @@ _PRAGMAS = (
 )
 
 
+async def _apply(conn: aiosqlite.Connection, pragma: str) -> None:
+    """Run a connection pragma, waiting out another process that holds the database.
+
+    Switching a new database to WAL needs an exclusive lock, and SQLite reports "database
+    is locked" at once, without its busy handler, when another process is opening the same
+    new file at that moment (two `nova` commands started together). So wait here instead.
+    """
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        try:
+            await conn.execute_fetchall(pragma)
+            return
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
+            if not locked or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 class Transaction:
     """Statement access valid only inside `Database.transaction()` (the lock is held)."""
 
@@ -79,7 +100,10 @@ class Database:
         conn.row_factory = aiosqlite.Row
         try:
             for pragma in _PRAGMAS:
-                await conn.execute_fetchall(pragma)
+                await _apply(conn, pragma)
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
         except BaseException:
             await conn.close()
             raise

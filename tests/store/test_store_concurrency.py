@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,3 +127,28 @@ async def test_cancelled_waiter_does_not_disturb_the_running_write(
         await queued
     assert [m.content for m in await store.history(KEYS[0])] == ["first"]
     assert await store.history(KEYS[1]) == []
+
+
+async def test_opening_waits_for_a_writer_on_a_database_not_yet_in_wal_mode(
+    tmp_path: Path,
+) -> None:
+    # Two `nova` commands started together on a new file: while one holds a write lock in
+    # the default journal mode, the other's switch to WAL is refused at once ("database is
+    # locked", SQLite's busy handler is not consulted for it). Opening must wait instead.
+    db_path = tmp_path / "fresh.db"
+    writer = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+
+    async def commit_soon() -> None:
+        await asyncio.sleep(0.3)
+        writer.execute("COMMIT")
+
+    releasing = asyncio.create_task(commit_soon())
+    try:
+        store = await Store.open(db_path)
+        await store.close()
+    finally:
+        await releasing
+        writer.close()
