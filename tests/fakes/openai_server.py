@@ -18,23 +18,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
-import hashlib
 import itertools
 import json
-import re
 import signal
-import struct
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
 
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.openai_wire import (
+    EMBEDDING_DIMENSION,
     JSON,
     Answer,
     Call,
@@ -45,7 +42,9 @@ from tests.fakes.openai_wire import (
     Slow,
     Text,
     ToolCalls,
+    embedding_list,
     error_response,
+    fake_embedding,
     stream_deltas,
     usage_json,
     user_text,
@@ -67,19 +66,7 @@ __all__ = [
 ANY_MODEL = "*"  # put in `models` to accept every model name (handy for manual trials)
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 _WAIT_LIMIT_S = 5.0  # a test waiting for a request that never comes fails instead of hanging
-EMBEDDING_DIMENSION = 64
-_EMBEDDING_WORD = re.compile(r"[a-z0-9]+")
 EmbeddingReply = Fail | Slow | Disconnect  # a success needs no script: it is the default
-
-
-def fake_embedding(text: str, dimension: int = EMBEDDING_DIMENSION) -> list[float]:
-    """Hashed bag of lower-cased words, L2-normalised: shared words mean a high cosine."""
-    vector = [0.0] * dimension
-    for word in _EMBEDDING_WORD.findall(text.lower()):
-        bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
-        vector[bucket % dimension] += 1.0
-    norm = sum(v * v for v in vector) ** 0.5 or 1.0  # no words: the zero vector
-    return [v / norm for v in vector]
 
 
 class FakeOpenAI(LoopbackServer):
@@ -179,23 +166,53 @@ class FakeOpenAI(LoopbackServer):
         return isinstance(model, str) and (ANY_MODEL in self.models or model in self.models)
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._tracked(self._chat_inner(request))
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        return await self._tracked(self._embeddings_inner(request))
+
+    async def _tracked(self, handling: Awaitable[web.StreamResponse]) -> web.StreamResponse:
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)  # so stop() can cancel a sleeping or streaming handler
         try:
-            return await self._chat_inner(request)
+            return await handling
         finally:
             self._inflight.discard(task)
 
     async def _chat_inner(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request, self.requests)
+        self._arrived.set()
+        if (refused := self._refusal(request, body)) is not None:
+            return refused
+        assert body is not None
+        reply = self._queue.popleft() if self._queue else self._default_reply(body)
+        return await self._play(request, reply, lambda final: self._answer(request, body, final))
+
+    async def _embeddings_inner(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request, self.embedding_requests)
+        if (refused := self._refusal(request, body)) is not None:
+            return refused
+        assert body is not None
+        if (invalid := self._invalid_embedding_input(body)) is not None:
+            return invalid
+        reply = self._embedding_queue.popleft() if self._embedding_queue else None
+        # Unscripted, or Slow(then=Text): the vectors themselves.
+        return await self._play(request, reply, lambda _: self._vectors(body))
+
+    async def _record(self, request: web.Request, log: list[RecordedRequest]) -> JSON | None:
+        """Parse and record a request; None for a body that is not a JSON object."""
         try:
             body = await request.json()
         except ValueError:
-            body = None  # answered with 400 below, after the request is recorded
+            body = None  # answered with 400 after the request is recorded
         body = body if isinstance(body, dict) else None
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest(request.path, headers, body or {}, time.monotonic()))
-        self._arrived.set()
+        log.append(RecordedRequest(request.path, headers, body or {}, time.monotonic()))
+        return body
+
+    def _refusal(self, request: web.Request, body: JSON | None) -> web.Response | None:
+        """What the API says to a bad key, an unreadable body, or a model it lacks."""
         if (denied := self._auth_error(request)) is not None:
             return denied
         if body is None:
@@ -206,77 +223,41 @@ class FakeOpenAI(LoopbackServer):
         if not self._accepts(model):
             missing = f"The model `{model}` does not exist or you do not have access to it."
             return error_response(404, missing, code="model_not_found")
-        reply = self._queue.popleft() if self._queue else self._default_reply(body)
-        return await self._respond(request, body, reply)
+        return None
 
     def _default_reply(self, body: JSON) -> Reply:
         if self.default is not None:
             return self.default(body)
         return Text("echo: " + user_text(body))
 
-    async def _respond(self, request: web.Request, body: JSON, reply: Reply) -> web.StreamResponse:
+    async def _play(
+        self,
+        request: web.Request,
+        reply: Reply | None,
+        finish: Callable[[Reply | None], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """Act out the scripted delays and failures; `finish` gives the real answer."""
         match reply:
             case Slow(delay_s=delay, then=then):
                 await asyncio.sleep(delay)  # cancelled by stop() or by the client hanging up
-                return await self._respond(request, body, then)
+                return await self._play(request, then, finish)
             case Fail(status=status, message=message, retry_after=retry_after, code=code):
                 return error_response(status, message, code=code, retry_after=retry_after)
             case Disconnect():
                 return await self._disconnect(request)
-            case Text() | ToolCalls():
-                answer = self._resolve(reply)
-                if body.get("stream"):
-                    return await self._stream(request, body, answer)
-                return web.json_response(self._completion(body, answer))
-        raise TypeError(f"not a scripted reply: {reply!r}")
+        return await finish(reply)
 
-    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
-        task = asyncio.current_task()
-        assert task is not None
-        self._inflight.add(task)  # a scripted Slow must be cancellable by stop() too
-        try:
-            return await self._embeddings_inner(request)
-        finally:
-            self._inflight.discard(task)
-
-    async def _embeddings_inner(self, request: web.Request) -> web.StreamResponse:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        body = body if isinstance(body, dict) else None
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        recorded = RecordedRequest(request.path, headers, body or {}, time.monotonic())
-        self.embedding_requests.append(recorded)
-        if (denied := self._auth_error(request)) is not None:
-            return denied
-        if body is None:
-            return error_response(400, "We could not parse the JSON body of your request.")
-        if (invalid := self._invalid_embedding_body(body)) is not None:
-            return invalid
-        reply = self._embedding_queue.popleft() if self._embedding_queue else None
-        return await self._respond_embedding(request, body, reply)
-
-    async def _respond_embedding(
+    async def _answer(
         self, request: web.Request, body: JSON, reply: Reply | None
     ) -> web.StreamResponse:
-        match reply:
-            case Slow(delay_s=delay, then=then):
-                await asyncio.sleep(delay)  # cancelled by stop() or by the client hanging up
-                return await self._respond_embedding(request, body, then)
-            case Fail(status=status, message=message, retry_after=retry_after, code=code):
-                return error_response(status, message, code=code, retry_after=retry_after)
-            case Disconnect():
-                return await self._disconnect(request)
-        return web.json_response(self._embedding_list(body))  # unscripted, or Slow(then=Text)
+        if not isinstance(reply, Text | ToolCalls):
+            raise TypeError(f"not a scripted reply: {reply!r}")
+        answer = self._resolve(reply)
+        if body.get("stream"):
+            return await self._stream(request, body, answer)
+        return web.json_response(self._completion(body, answer))
 
-    def _invalid_embedding_body(self, body: JSON) -> web.Response | None:
-        model = body.get("model")
-        if not model:
-            return error_response(400, "you must provide a model parameter")
-        if not self._accepts(model):
-            missing = f"The model `{model}` does not exist or you do not have access to it."
-            return error_response(404, missing, code="model_not_found")
+    def _invalid_embedding_input(self, body: JSON) -> web.Response | None:
         texts = body.get("input")
         texts = [texts] if isinstance(texts, str) else texts
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
@@ -285,17 +266,8 @@ class FakeOpenAI(LoopbackServer):
             return error_response(400, "'encoding_format' must be 'float' or 'base64'")
         return None
 
-    def _embedding_list(self, body: JSON) -> JSON:
-        texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
-        as_base64 = body.get("encoding_format") == "base64"  # the SDK's default
-        data = []
-        for index, text in enumerate(texts):
-            vector = fake_embedding(text, self.embedding_dimension)
-            encoded: object = _base64_floats(vector) if as_base64 else vector
-            data.append({"object": "embedding", "index": index, "embedding": encoded})
-        tokens = sum(len(text.split()) for text in texts)
-        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-        return {"object": "list", "data": data, "model": body["model"], "usage": usage}
+    async def _vectors(self, body: JSON) -> web.StreamResponse:
+        return web.json_response(embedding_list(body, self.embedding_dimension))
 
     @staticmethod
     async def _disconnect(request: web.Request) -> web.StreamResponse:
@@ -377,11 +349,6 @@ class FakeOpenAI(LoopbackServer):
     @staticmethod
     async def _unknown(request: web.Request) -> web.Response:
         return error_response(404, f"Invalid URL ({request.method} {request.path})")
-
-
-def _base64_floats(vector: list[float]) -> str:
-    # What api.openai.com sends for encoding_format=base64: little-endian float32 bytes.
-    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
 async def _serve(args: argparse.Namespace) -> None:

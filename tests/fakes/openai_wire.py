@@ -6,7 +6,10 @@ become, laid out as api.openai.com lays them out so the real SDK parses them.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -154,3 +157,36 @@ def stream_deltas(answer: Answer) -> Iterator[tuple[JSON, str | None]]:
         for piece in _fragments(arguments):
             yield {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, None
     yield {}, answer.finish_reason
+
+
+EMBEDDING_DIMENSION = 64
+_EMBEDDING_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fake_embedding(text: str, dimension: int = EMBEDDING_DIMENSION) -> list[float]:
+    """Hashed bag of lower-cased words, L2-normalised: shared words mean a high cosine."""
+    vector = [0.0] * dimension
+    for word in _EMBEDDING_WORD.findall(text.lower()):
+        bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        vector[bucket % dimension] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0  # no words: the zero vector
+    return [v / norm for v in vector]
+
+
+def embedding_list(body: JSON, dimension: int) -> JSON:
+    """The /v1/embeddings response to a validated request body."""
+    texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
+    as_base64 = body.get("encoding_format") == "base64"  # the SDK's default
+    data = []
+    for index, text in enumerate(texts):
+        vector = fake_embedding(text, dimension)
+        encoded: object = _base64_floats(vector) if as_base64 else vector
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(len(text.split()) for text in texts)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return {"object": "list", "data": data, "model": body["model"], "usage": usage}
+
+
+def _base64_floats(vector: list[float]) -> str:
+    # What api.openai.com sends for encoding_format=base64: little-endian float32 bytes.
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
