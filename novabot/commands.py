@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from novabot.message import ConversationKey
+from novabot.oneline import one_line
 from novabot.responder import Responder
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ async def why_command(ctx: CommandContext, args: str) -> str:
         record = await store.last_channel_decision(ctx.key.platform, ctx.key.channel_id)
     if record is None:
         return "Nothing has been routed in this conversation yet."
-    said = f' for "{_clip(record.message_text)}"' if record.message_text else ""
+    said = f' for "{one_line(record.message_text, 60)}"' if record.message_text else ""
     text = (
         f"{record.agent} answered{said}: {record.reason} "
         f"(rule: {record.rule}, score {record.score:.2f})"
@@ -142,8 +143,3 @@ BUILTIN_COMMANDS = (
     Command("usage", "tokens used in this conversation ('all' for every one)", usage_command),
     Command("help", "this list", help_command),
 )
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

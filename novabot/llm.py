@@ -17,6 +17,7 @@ from typing import Any
 import openai
 
 from novabot.config import Settings
+from novabot.oneline import one_line
 from novabot.tools import Tool
 
 log = logging.getLogger(__name__)
@@ -262,9 +263,9 @@ class LLM:
             return LLMError(f"{where} is rate-limiting Nova (HTTP 429) {tries}; try again later")
         if isinstance(exc, openai.APIStatusError):
             return LLMError(
-                f"{where} failed with HTTP {exc.status_code} {tries}: {_short(exc.message)}"
+                f"{where} failed with HTTP {exc.status_code} {tries}: {one_line(exc.message, 200)}"
             )
-        return LLMError(f"{where} sent an answer Nova cannot use: {_short(str(exc))}")
+        return LLMError(f"{where} sent an answer Nova cannot use: {one_line(str(exc), 200)}")
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
@@ -343,8 +344,3 @@ def estimate_tokens(text: str) -> int:
 
 def estimate_tokens_of(messages: Sequence[ChatMessage]) -> int:
     return sum(estimate_tokens(str(message.get("content") or "")) + 4 for message in messages)
-
-
-def _short(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

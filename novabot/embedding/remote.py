@@ -14,6 +14,7 @@ import numpy as np
 import openai
 
 from novabot.embedding.base import EmbeddingError, normalize_rows
+from novabot.oneline import one_line
 
 BATCH_SIZE = 256  # inputs per request: well under every known server's limit (OpenAI: 2048)
 
@@ -95,11 +96,6 @@ class OpenAIEmbedder:
             return EmbeddingError(f"{where} does not serve the model '{self.model}'")
         if isinstance(exc, openai.APIStatusError):
             return EmbeddingError(
-                f"{where} failed with HTTP {exc.status_code} {tries}: {_short(exc.message)}"
+                f"{where} failed with HTTP {exc.status_code} {tries}: {one_line(exc.message, 200)}"
             )
-        return EmbeddingError(f"{where} sent an answer Nova cannot use: {_short(str(exc))}")
-
-
-def _short(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+        return EmbeddingError(f"{where} sent an answer Nova cannot use: {one_line(str(exc), 200)}")
