@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env
-from tests.test_cli import Result, nova
+from tests.test_cli import Result, assert_one_line_error, nova
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -128,8 +128,5 @@ async def test_png_without_matplotlib_exits_2_with_the_install_hint(tmp_path: Pa
     env = cli_env(tmp_path, PYTHONPATH=str(blocker.parent))
     png = tmp_path / "out.png"
     result = await nova(tmp_path, "agents", "lint", "--png", str(png), env=env)
-    assert result.code == 2, result.out + result.err
-    assert result.err.startswith("nova: ") and result.err.count("\n") == 1
-    assert "pip install 'novabot[plot]'" in result.err
-    assert no_traceback(result)
+    assert_one_line_error(result, "pip install 'novabot[plot]'")
     assert not png.exists()

@@ -34,6 +34,15 @@ async def nova(tmp_path: Path, *args: str, env: dict[str, str], stdin: str = "")
     return Result(process.returncode or 0, out.decode(), err.decode())
 
 
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    assert result.code == 2, result.err
+    assert result.out == ""
+    assert result.err.startswith("nova: ") and result.err.count("\n") == 1, result.err
+    assert "Traceback" not in result.err
+    for fragment in fragments:
+        assert fragment in result.err
+
+
 async def test_ask_routes_prints_and_why_explains(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
     fake_openai.script(Text("Bonjour !"))
     env = cli_env(tmp_path, fake_openai)

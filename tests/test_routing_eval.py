@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -23,129 +22,18 @@ from novabot.routing_eval import (
     load_clinc,
 )
 from novabot.semantic import ScopeModel, SemanticMatcher
-from tests.conftest import cli_env
-from tests.test_cli import Result, nova
-
-TRAIN = {
-    "book_flight": [
-        "book me a flight to paris on friday",
-        "i need a plane ticket to tokyo next week",
-        "find flights from boston to denver",
-        "reserve a seat on the morning flight to rome",
-        "get me a one way flight to madrid",
-        "can you book an airline ticket to chicago",
-        "i want to fly to berlin on monday",
-        "book a return flight to lisbon for two",
-    ],
-    "book_hotel": [
-        "book a hotel room in london for two nights",
-        "find me a hotel near the beach in nice",
-        "reserve a room at a hotel downtown",
-        "i need somewhere to stay in vienna this weekend",
-        "get me a double room at a hotel in prague",
-        "can you book accommodation in oslo for three nights",
-        "find a cheap hotel close to the airport",
-        "reserve a hotel suite in dubai for friday",
-    ],
-    "balance": [
-        "what is my checking account balance",
-        "how much money do i have in savings",
-        "tell me the balance of my bank account",
-        "how much is left in my account",
-        "check my current account balance",
-        "what's the balance on my checking",
-        "how much cash do i have in the bank",
-        "show me my savings account balance",
-    ],
-    "transfer": [
-        "transfer 200 dollars from checking to savings",
-        "move money to my savings account",
-        "send 50 dollars from my account to john",
-        "wire 1000 dollars to my landlord",
-        "transfer funds between my accounts",
-        "move 300 from savings into checking",
-        "send money to my sister's bank account",
-        "make a transfer of 75 dollars to alex",
-    ],
-}
-VAL = {
-    "book_flight": [
-        "book a flight to amsterdam",
-        "i need to fly to seattle tomorrow",
-        "get me plane tickets to miami",
-        "find a flight to athens in june",
-    ],
-    "book_hotel": [
-        "book me a hotel in barcelona",
-        "find a room to stay in zurich",
-        "reserve a hotel for my trip to milan",
-        "i need a hotel room in dublin tonight",
-    ],
-    "balance": [
-        "how much is in my checking account",
-        "what's my bank balance",
-        "tell me how much money is in savings",
-        "check the balance of my account",
-    ],
-    "transfer": [
-        "transfer 100 dollars to savings",
-        "send 20 dollars to my brother",
-        "move money from checking to savings",
-        "wire funds to my business account",
-    ],
-}
-TEST = {
-    "book_flight": ["fly me to new york on sunday", "book the cheapest flight to cairo"],
-    "book_hotel": ["book two nights at a hotel in seville", "find a hotel with a pool in rome"],
-    "balance": ["what is the balance in my savings account"],
-    "transfer": ["transfer 40 dollars to my mom", "move 500 dollars into my checking account"],
-}
-OOS_VAL = [
-    "write a poem about autumn",
-    "what is the capital of australia",
-    "tell me a joke about cats",
-    "how do i bake sourdough bread",
-    "who won the world cup in 2018",
-    "play some jazz music",
-]
-OOS_TEST = [
-    "how many legs does a spider have",
-    "recommend a good science fiction novel",
-    "what's a synonym for happy",
-]
-DOMAINS = {"travel": ["book_flight", "book_hotel"], "banking": ["balance", "transfer"]}
-N_INTENTS = len(TRAIN)
-N_TRAIN = sum(len(texts) for texts in TRAIN.values())
-N_VAL = sum(len(texts) for texts in VAL.values())
-
-
-def rows(by_label: dict[str, list[str]]) -> list[list[str]]:
-    return [[text, label] for label, texts in by_label.items() for text in texts]
-
-
-def write_clinc(folder: Path, **replaced: object) -> Path:
-    """data_full.json and domains.json in `folder`; keyword arguments replace splits
-    (None drops one)."""
-    data: dict[str, object] = {
-        # CLINC keeps out-of-scope training messages apart; one stray "oos" row in train
-        # must not become an agent.
-        "train": [*rows(TRAIN), ["sing me a song", "oos"]],
-        "val": rows(VAL),
-        "test": rows(TEST),
-        "oos_train": [["sing me a song", "oos"]],
-        "oos_val": [[text, "oos"] for text in OOS_VAL],
-        "oos_test": [[text, "oos"] for text in OOS_TEST],
-    }
-    for name, value in replaced.items():
-        if value is None:
-            data.pop(name)
-        else:
-            data[name] = value
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "data_full.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    (folder / "domains.json").write_text(json.dumps(DOMAINS), encoding="utf-8")
-    return path
+from tests.clinc_sample import (
+    DOMAINS,
+    N_INTENTS,
+    N_TRAIN,
+    N_VAL,
+    OOS_TEST,
+    OOS_VAL,
+    TEST,
+    TRAIN,
+    rows,
+    write_clinc,
+)
 
 
 @pytest.fixture(scope="module")
@@ -156,18 +44,6 @@ def clinc(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def val_score(clinc: Path) -> RoutingScore:
     return evaluate_clinc(clinc, ClincTask(split="val"), shared_minilm())
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.code == 2, result.err
-    assert result.out == ""
-    assert result.err.startswith("nova: ") and result.err.count("\n") == 1, result.err
-    assert "Traceback" not in result.err
-    for fragment in fragments:
-        assert fragment in result.err
-
-
-# --- CLINC in process ------------------------------------------------------------------
 
 
 def test_val_split_routes_most_messages_to_their_intent(val_score: RoutingScore) -> None:
@@ -316,95 +192,6 @@ def test_malformed_splits_are_eval_errors(
         )
     else:
         pytest.fail(f"{what}: accepted without complaint")
-
-
-# --- the command line -------------------------------------------------------------------
-
-
-async def test_cli_json_is_one_object_and_the_table_reads_well(clinc: Path, tmp_path: Path) -> None:
-    args = ("eval", "routing", "--clinc", str(clinc), "--split", "val", "--level", "intent")
-    as_json, as_table = await asyncio.gather(
-        nova(tmp_path, *args, "--json", env=cli_env(tmp_path)),
-        # A cache of its own, so the training examples are embedded and the bar is drawn.
-        nova(tmp_path, *args, env=cli_env(tmp_path, NOVA_ROUTER_CACHE_DIR=str(tmp_path / "c"))),
-    )
-    assert as_json.code == 0, as_json.err
-    assert as_json.out.count("\n") == 1
-    data = json.loads(as_json.out)
-    assert isinstance(data, dict)
-    keys = {
-        "in_scope_accuracy",
-        "oos_recall",
-        "oos_precision",
-        "p50_ms",
-        "p99_ms",
-        "n_in_scope",
-        "n_oos",
-        "backend",
-    }
-    assert keys <= set(data)
-    assert (data["n_in_scope"], data["n_oos"]) == (N_VAL, len(OOS_VAL))
-    assert data["in_scope_accuracy"] >= 0.75
-    assert data["backend"].startswith("minilm")
-    assert "embedding training examples" not in as_json.err
-
-    assert as_table.code == 0, as_table.err
-    lines = as_table.out.splitlines()
-    assert lines[0].startswith("in-scope accuracy") and lines[0].endswith("%")
-    assert any(line.startswith("out-of-scope recall") for line in lines)
-    counts = next(line for line in lines if line.startswith("messages (in scope / out of scope)"))
-    assert counts.endswith(f"  {N_VAL} / {len(OOS_VAL)}")
-    assert "embedding training examples [" in as_table.err
-    assert f"{N_TRAIN}/{N_TRAIN}" in as_table.err
-    assert "embedding" not in as_table.out
-
-
-async def test_cli_errors_are_one_line_and_exit_2(clinc: Path, tmp_path: Path) -> None:
-    no_val = write_clinc(tmp_path / "no-val", val=None)
-    missing = tmp_path / "nowhere.json"
-    env = cli_env(tmp_path)
-    lexical = cli_env(tmp_path, NOVA_ROUTER_BACKEND="lexical")
-    routing = ("eval", "routing", "--clinc")
-    no_file, no_split, zero_shots, lexical_backend = await asyncio.gather(
-        nova(tmp_path, *routing, str(missing), env=env),
-        nova(tmp_path, *routing, str(no_val), env=env),
-        nova(tmp_path, *routing, str(clinc), "--shots", "0", env=env),
-        nova(tmp_path, *routing, str(clinc), env=lexical),
-    )
-    assert_one_line_error(no_file, str(missing), "no such file")
-    assert_one_line_error(no_split, str(no_val), "no val")
-    assert_one_line_error(zero_shots, "--shots must be at least 1")
-    assert_one_line_error(lexical_backend, "NOVA_ROUTER_BACKEND", "lexical", "minilm")
-
-
-async def test_cli_scores_labelled_cases_against_the_shipped_agents(tmp_path: Path) -> None:
-    cases = tmp_path / "cases.jsonl"
-    lines = [
-        {"text": "translate 'thank you' into German", "agent": "translator"},
-        {"text": "proofread: their going too the park", "agent": "proofreader"},
-        {"text": "hi there!", "agent": "chat"},
-        {"text": "summarise this article in three bullet points", "agent": "summarizer"},
-        {"text": "book me a table for two at an italian restaurant tonight", "agent": None},
-    ]
-    cases.write_text("\n".join(json.dumps(line) for line in lines) + "\n\n", encoding="utf-8")
-    unknown = tmp_path / "unknown.jsonl"
-    unknown.write_text(
-        '{"text": "hello", "agent": "chat"}\n\n{"text": "a sonnet", "agent": "poet"}\n',
-        encoding="utf-8",
-    )
-    env = cli_env(tmp_path)  # no LLM endpoint: measuring the router needs none
-    scored, rejected = await asyncio.gather(
-        nova(tmp_path, "eval", "routing", "--cases", str(cases), "--json", env=env),
-        nova(tmp_path, "eval", "routing", "--cases", str(unknown), env=env),
-    )
-    assert scored.code == 0, scored.err
-    data = json.loads(scored.out)
-    assert (data["n_in_scope"], data["n_oos"]) == (4, 1)
-    for key in ("in_scope_accuracy", "oos_recall", "oos_precision"):
-        assert isinstance(data[key], float) and 0.0 <= data[key] <= 1.0, key
-    assert data["agents"] == 4  # chat, proofreader, summarizer, translator; not the planner
-    assert data["in_scope_accuracy"] >= 0.75
-    assert_one_line_error(rejected, f"{unknown}:3:", "no agent named 'poet'", "translator")
 
 
 def test_cases_list_every_misrouted_message(tmp_path: Path) -> None:
