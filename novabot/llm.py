@@ -35,6 +35,13 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
+    @classmethod
+    def of(cls, usage: Any) -> Usage:
+        """From a response's `usage` (None when the endpoint sent none)."""
+        if usage is None:
+            return cls()
+        return cls(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
@@ -167,8 +174,7 @@ class LLM:
         except openai.APIError as exc:
             raise self._explain(exc, model) from exc
         message = response.choices[0].message if response.choices else None
-        usage = response.usage
-        counted = Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage()
+        counted = Usage.of(response.usage)
         calls = [c for c in (message.tool_calls or []) if c.type == "function"] if message else []
         text = (message.content or "") if message else ""
         answer = Answer(text=text, model=model, usage=counted, rounds=1, tool_calls=len(calls))
@@ -210,8 +216,7 @@ class LLM:
         except openai.APIError as exc:
             raise self._explain(exc, model) from exc
         text = (response.choices[0].message.content or "") if response.choices else ""
-        usage = response.usage
-        counted = Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage()
+        counted = Usage.of(response.usage)
         return Answer(text=text, model=model, usage=counted, rounds=1)
 
     async def _round(
@@ -285,7 +290,7 @@ async def _collect(stream: Any, on_text: OnText | None, messages: list[ChatMessa
     usage: Usage | None = None
     async for chunk in stream:
         if chunk.usage:
-            usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+            usage = Usage.of(chunk.usage)
         for choice in chunk.choices:
             delta = choice.delta
             if delta.content:
