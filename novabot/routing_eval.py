@@ -27,6 +27,7 @@ from novabot.calibration import (
     threshold_for_recall,
 )
 from novabot.embedding import Embedder, EmbeddingCache, cache_key
+from novabot.oneline import one_line
 from novabot.scope import ScopeMatcher
 from novabot.semantic import ScopeModel, SemanticMatcher
 
@@ -223,8 +224,7 @@ def _misrouted_section(misrouted: Sequence[Misrouted]) -> str:
     for case in misrouted:
         expected = case.expected or "nobody"
         got = case.got or "nobody (abstained)"
-        text = case.text if len(case.text) <= 60 else case.text[:59] + "…"
-        lines.append(f"  {expected} → {got}  {case.score:.2f}  {text}")
+        lines.append(f"  {expected} → {got}  {case.score:.2f}  {one_line(case.text, 60)}")
     return "\n".join(lines)
 
 
