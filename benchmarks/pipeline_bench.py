@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))  # for `tests.fakes` and `cogs`
 
 import openai  # noqa: E402
 
-from novabot.bot import Bot  # noqa: E402
 from novabot.config import Settings  # noqa: E402
-from novabot.message import ConversationKey  # noqa: E402
+from novabot.core.bot import Bot  # noqa: E402
+from novabot.core.message import ConversationKey  # noqa: E402
 from novabot.pipeline.executor import Executor, Limits  # noqa: E402
 from novabot.pipeline.plan import parse_plan, validate_plan  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Reply, Slow, Text  # noqa: E402

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))  # for `tests.fakes`
 import aiohttp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from novabot.cards import load_cards, shipped_cards_dir  # noqa: E402
-from novabot.embedding import EmbeddingCache, MiniLMEmbedder  # noqa: E402
-from novabot.semantic import SemanticMatcher  # noqa: E402
+from novabot.agents.cards import load_cards, shipped_cards_dir  # noqa: E402
+from novabot.routing.embedding import EmbeddingCache, MiniLMEmbedder  # noqa: E402
+from novabot.routing.semantic.matcher import SemanticMatcher  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers  # noqa: E402
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field
 
 if TYPE_CHECKING:
-    from novabot.bot import Bot
+    from novabot.core.bot import Bot
 
 
 async def current_time(

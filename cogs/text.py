@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 if TYPE_CHECKING:
-    from novabot.bot import Bot
+    from novabot.core.bot import Bot
 
 WORDS_PER_MINUTE = 230
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")

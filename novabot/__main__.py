@@ -1,5 +1,5 @@
 import sys
 
-from novabot.cli import main
+from novabot.cli.main import main
 
 sys.exit(main())

@@ -336,7 +336,7 @@ README_TEMPLATE = """\
 `{onnx}` is
 [all-MiniLM-L6-v2](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2) as an
 int8 ONNX graph that onnxruntime runs on the CPU without torch; `{vocab}` is its uncased
-WordPiece vocabulary. `novabot.embedding.MiniLMEmbedder` loads both.
+WordPiece vocabulary. `novabot.routing.embedding.MiniLMEmbedder` loads both.
 
 | | |
 | --- | --- |

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from novabot.bot import Bot
+from novabot.cli.runtime import started_bot
 from novabot.config import Settings
-from novabot.embedding import MiniLMEmbedder
-from novabot.matchers import shared_minilm
-from novabot.runtime import started_bot
+from novabot.core.bot import Bot
+from novabot.routing.embedding import MiniLMEmbedder
+from novabot.routing.factory import shared_minilm
 from tests.fakes.openai_server import FakeOpenAI
 
 MODEL = "fake-model"

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from novabot.message import ConversationKey
-from novabot.responder import LiveMessage, Responder, Stream
+from novabot.core.message import ConversationKey
+from novabot.core.responder import LiveMessage, Responder, Stream
 
 
 class RecordingResponder(Responder):

@@ -9,9 +9,9 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from novabot.bot import Bot, Outcome, Status
-from novabot.message import ConversationKey, Message
-from novabot.responder import LiveMessage, Responder, Stream
+from novabot.core.bot import Bot, Outcome, Status
+from novabot.core.message import ConversationKey, Message
+from novabot.core.responder import LiveMessage, Responder, Stream
 
 PLATFORM = "cli"
 REPL_ONLY_COMMANDS = {"new": "start a fresh thread", "quit": "leave (also Ctrl-D)"}

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from novabot.agent import Agent
-from novabot.cards import ScopeCard
-from novabot.llm import ChatMessage
+from novabot.agents.agent import Agent
+from novabot.agents.cards import ScopeCard
+from novabot.agents.tools import Tool, make_tool
+from novabot.agents.turn import Turn
+from novabot.llm.client import ChatMessage
 from novabot.pipeline.progress import step_line
 from novabot.store import PipelineRunRecord
-from novabot.tools import Tool, make_tool
-from novabot.turn import Turn
 
 if TYPE_CHECKING:
     from novabot.pipeline.service import PipelineService

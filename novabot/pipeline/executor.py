@@ -14,15 +14,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from novabot.agent import Agent
+from novabot.agents.agent import Agent
 from novabot.config import Settings
-from novabot.llm import Answer, LLMError
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
+from novabot.llm.client import Answer, LLMError
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
 from novabot.store import PipelineRunRecord, PipelineStepRecord
 
 if TYPE_CHECKING:
-    from novabot.bot import Bot
+    from novabot.core.bot import Bot
 
 log = logging.getLogger(__name__)
 

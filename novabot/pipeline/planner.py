@@ -7,9 +7,9 @@ import json
 import logging
 import re
 
-from novabot.llm import LLM, ChatMessage
+from novabot.core.registry import Registry
+from novabot.llm.client import LLM, ChatMessage
 from novabot.pipeline.plan import Plan, PlanError, parse_plan, validate_plan
-from novabot.registry import Registry
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,16 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from novabot.message import ConversationKey, Message
+from novabot.core.message import ConversationKey, Message
+from novabot.core.responder import Responder
 from novabot.pipeline.executor import Executor, Limits
 from novabot.pipeline.plan import Plan
 from novabot.pipeline.planner import make_plan
 from novabot.pipeline.progress import render_progress
-from novabot.responder import Responder
-from novabot.router import Route
+from novabot.routing.router import Route
 
 if TYPE_CHECKING:
-    from novabot.bot import Bot
+    from novabot.core.bot import Bot
 
 log = logging.getLogger(__name__)
 

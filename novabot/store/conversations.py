@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store.database import Database, Transaction
 
 MATCH_KEY = "c.platform = ? AND c.channel_id = ? AND c.thread_id = ?"

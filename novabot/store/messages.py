@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
 from novabot.store.records import StoredMessage, from_row, now_text
 

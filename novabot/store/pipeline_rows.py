@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store.database import Params, Transaction
 from novabot.store.errors import StoreError
 from novabot.store.records import (

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 
 Record = TypeVar("Record")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
 from novabot.store.records import RoutingRecord, from_row, now_text
 

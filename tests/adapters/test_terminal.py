@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
-from tests.test_cli import nova
 
 SESSION = """translate 'good morning' into French
 /why

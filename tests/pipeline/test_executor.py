@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-from novabot.bot import Bot
-from novabot.message import ConversationKey
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey
 from novabot.pipeline.executor import Executor, Limits
 from novabot.store import PipelineRunRecord
 from tests.fakes.openai_server import Fail, FakeOpenAI, Slow, Text
-from tests.pipeline.conftest import StepServer, make_plan, step_of
+from tests.pipeline.steps import StepServer, make_plan, step_of
 
 KEY = ConversationKey("test", "C1", "pipeline-1")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from novabot.cards import shipped_cards_dir
+from novabot.agents.cards import shipped_cards_dir
 from novabot.pipeline.plan import (
     Plan,
     PlanError,

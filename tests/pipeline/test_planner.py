@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from novabot.bot import Bot
+from novabot.core.bot import Bot
 from novabot.pipeline.plan import PlanError
 from novabot.pipeline.planner import make_plan
 from tests.fakes.openai_server import Fail, FakeOpenAI, Text

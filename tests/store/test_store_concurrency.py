@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store import Store, StoredMessage
 from novabot.store.database import Params, Transaction
 

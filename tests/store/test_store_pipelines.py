@@ -11,7 +11,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store import LATEST_VERSION, PipelineRunRecord, Store, StoreError, migrate
 
 KEY = ConversationKey("slack", "C1", "T1")

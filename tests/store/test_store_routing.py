@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store import Store
 
 KEY = ConversationKey("discord", "G1", "T1")

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store import LATEST_VERSION, MIGRATIONS, Store, StoreError, UsageRow, migrate
 from novabot.store import migrations as migrations_module
 from novabot.store.migrations import Migration, split_statements

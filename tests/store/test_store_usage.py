@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from novabot.store import Store, UsageRow
 
 ONE = ConversationKey("slack", "C1")

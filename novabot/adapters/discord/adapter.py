@@ -15,10 +15,10 @@ from discord.http import Route
 from novabot.adapters.discord import events
 from novabot.adapters.discord.commands import nova_commands, on_command_error
 from novabot.adapters.discord.surfaces import PLATFORM, DiscordResponder
-from novabot.bot import Bot
 from novabot.config import ConfigError, Settings
-from novabot.message import ConversationKey
-from novabot.responder import Responder
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from novabot.adapters.discord.surfaces import (
     InteractionSurface,
     conversation_key,
 )
-from novabot.bot import Bot
-from novabot.message import Message
-from novabot.surface import SurfaceResponder
+from novabot.adapters.surface import SurfaceResponder
+from novabot.core.bot import Bot
+from novabot.core.message import Message
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import re
 import discord
 
 from novabot.adapters.discord.surfaces import DiscordResponder, conversation_key
-from novabot.bot import Bot
-from novabot.message import ConversationKey, Message
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey, Message
 
 
 async def on_message(

@@ -13,9 +13,9 @@ from typing import Any
 
 import discord
 
-from novabot.message import ConversationKey
-from novabot.responder import Responder
-from novabot.surface import Surface, SurfaceResponder
+from novabot.adapters.surface import Surface, SurfaceResponder
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 

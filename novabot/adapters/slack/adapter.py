@@ -16,10 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from novabot.adapters.slack import commands, events
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
-from novabot.bot import Bot
 from novabot.config import ConfigError, Settings
-from novabot.message import ConversationKey
-from novabot.responder import Responder
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 

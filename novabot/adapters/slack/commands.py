@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackClientError
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.format import to_mrkdwn
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
-from novabot.bot import Bot
-from novabot.message import ConversationKey, Message
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey, Message
 
 log = logging.getLogger(__name__)
 

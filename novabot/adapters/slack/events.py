@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
-from novabot.bot import Bot
-from novabot.message import ConversationKey, Message
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey, Message
 
 log = logging.getLogger(__name__)
 

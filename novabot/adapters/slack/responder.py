@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from novabot.adapters.slack.format import to_mrkdwn
-from novabot.message import ConversationKey
-from novabot.responder import Responder
-from novabot.surface import RateLimited, Surface, SurfaceResponder
+from novabot.adapters.surface import RateLimited, Surface, SurfaceResponder
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 

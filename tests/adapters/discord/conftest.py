@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from novabot.adapters.discord.adapter import DiscordAdapter
-from novabot.bot import Bot
 from novabot.config import Settings
+from novabot.core.bot import Bot
 from tests.fakes.discord_gateway import (
     dm_channel,
     guild_payload,

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from novabot.chunking import fences_balanced
-from novabot.message import ConversationKey
+from novabot.adapters.chunking import fences_balanced
+from novabot.core.message import ConversationKey
 from tests.adapters.discord.conftest import (
     ALICE,
     CHANNEL,

@@ -6,9 +6,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from tests.adapters.discord.conftest import NOVA_ID
+from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.discord_server import FakeDiscord
-from tests.test_cli import nova
 
 
 def discord_env(tmp_path: Path, fake: FakeDiscord, **extra: str) -> dict[str, str]:

@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from novabot.adapters.slack.adapter import SlackAdapter
-from novabot.bot import Bot
 from novabot.config import Settings
+from novabot.core.bot import Bot
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers, slash_body
 from tests.helpers import free_port
 

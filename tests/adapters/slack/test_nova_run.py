@@ -12,11 +12,11 @@ import aiohttp
 
 from tests.adapters.slack.conftest import SECRET
 from tests.adapters.slack.test_slack_events import MENTION
+from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
 from tests.helpers import eventually, free_port
-from tests.test_cli import nova
 
 
 async def post(url: str, raw: str, headers: dict[str, str]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from novabot.message import ConversationKey
+from novabot.core.message import ConversationKey
 from tests.adapters.slack.conftest import RunningSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.helpers import eventually

@@ -9,8 +9,8 @@ import logging
 
 import pytest
 
-from novabot.chunking import fences_balanced
-from novabot.message import ConversationKey
+from novabot.adapters.chunking import fences_balanced
+from novabot.core.message import ConversationKey
 from tests.adapters.slack.conftest import RunningSlack, StartSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import event_body, signed_headers

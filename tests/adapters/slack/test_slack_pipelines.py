@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from novabot.message import ConversationKey
+from novabot.adapters.serve import serve
+from novabot.core.message import ConversationKey
 from novabot.pipeline.plan import parse_plan
-from novabot.service import serve
 from tests.adapters.slack.conftest import RunningSlack, StartSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.helpers import eventually

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from novabot.message import ConversationKey
-from novabot.service import serve
+from novabot.adapters.serve import serve
+from novabot.core.message import ConversationKey
 from tests.adapters.slack.conftest import StartSlack
 from tests.adapters.slack.test_slack_events import MENTION
 from tests.fakes.openai_server import FakeOpenAI, Text

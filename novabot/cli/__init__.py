@@ -1,0 +1,1 @@
+"""`nova`: the command line, one module per command group."""

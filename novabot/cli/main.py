@@ -1,0 +1,165 @@
+"""`nova`: the command line. Each subcommand starts the core, does one thing, and exits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from novabot import __version__
+from novabot.adapters import serve as service
+from novabot.adapters import terminal
+from novabot.agents.cards import CardError
+from novabot.cli import pipeline as pipeline_cli
+from novabot.cli.routing import add_eval_commands, add_lint_command
+from novabot.cli.runtime import UsageError, require_llm, started_bot
+from novabot.commands.builtin import describe_agents
+from novabot.config import ConfigError, Settings, load_settings
+from novabot.core.bot import CogError
+from novabot.logs import configure_logging
+from novabot.pipeline.plan import PlanError
+from novabot.routing.embedding import EmbeddingError
+from novabot.routing.quality.evaluation import EvalError
+from novabot.routing.quality.lint import LintError
+from novabot.store import StoreError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nova", description="Nova: scoped AI agents in your terminal, Slack and Discord."
+    )
+    parser.add_argument("--version", action="version", version=f"nova {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to Nova's agents in an interactive session")
+    chat.add_argument("--thread", help="a named thread (default: your main conversation)")
+    chat.set_defaults(run=run_chat)
+
+    ask = commands.add_parser("ask", help="ask one question, print the answer and exit")
+    ask.add_argument("text", nargs="+", help="what to ask")
+    ask.add_argument("--agent", help="send it to this agent instead of letting Nova route")
+    ask.add_argument("--thread", help="a named thread (default: your main conversation)")
+    ask.set_defaults(run=run_ask)
+
+    why = commands.add_parser("why", help="why the last message went to the agent it did")
+    why.add_argument("--thread", help="the thread to look at (default: the main conversation)")
+    why.set_defaults(run=run_why)
+
+    run = commands.add_parser("run", help="serve Slack (and other configured platforms)")
+    run.set_defaults(run=run_service)
+
+    discord_parser = commands.add_parser("discord", help="Discord set-up: command sync, invite URL")
+    discord_commands = discord_parser.add_subparsers(dest="discord_command", required=True)
+    sync = discord_commands.add_parser("sync", help="register /nova with Discord")
+    sync.add_argument(
+        "--guild", type=int, help="only this guild (instant; global takes up to an hour)"
+    )
+    sync.set_defaults(run=run_discord_sync)
+    invite = discord_commands.add_parser(
+        "invite-url", help="print the URL that adds Nova to a server"
+    )
+    invite.set_defaults(run=run_discord_invite)
+
+    agents = commands.add_parser("agents", help="list the agents with what they do and do not")
+    agents.set_defaults(run=run_agents)
+    add_lint_command(agents)
+    pipeline_cli.add_commands(commands)
+    add_eval_commands(commands)
+    return parser
+
+
+async def run_chat(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        await terminal.Repl(bot, args.thread).run()
+    return 0
+
+
+async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        text = " ".join(args.text)
+        outcome = await terminal.ask(bot, text, agent=args.agent, thread=args.thread)
+    return terminal.exit_code(outcome)
+
+
+async def run_service(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        adapters = service.configured_adapters(bot, settings)
+        if not adapters:
+            raise UsageError(
+                "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
+                "(see README), "
+                "or use `nova chat` in the terminal"
+            )
+        await service.serve(bot, adapters, grace_s=settings.shutdown_grace_s)
+    return 0
+
+
+async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from novabot.adapters.discord.adapter import sync_commands
+
+    guilds = [args.guild] if args.guild else settings.discord_guild_ids or [None]
+    async with started_bot(settings) as bot:
+        for guild in guilds:
+            names = await sync_commands(bot, settings, guild)
+            where = f"guild {guild}" if guild else "all guilds (global)"
+            print(f"synced {', '.join('/' + n for n in names)} to {where}")
+    return 0
+
+
+async def run_discord_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from novabot.adapters.discord.adapter import invite_url
+
+    async with started_bot(settings) as bot:
+        print(await invite_url(bot, settings))
+    return 0
+
+
+async def run_why(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        key = terminal.cli_key(args.thread)
+        print((await bot.run_command(key, terminal.cli_user(), "why", "")).text)
+    return 0
+
+
+async def run_agents(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        print(describe_agents(bot))
+    return 0
+
+
+Runner = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Runner = args.run
+    try:
+        settings = load_settings()
+        configure_logging(settings.resolved_log_file, settings.log_level)
+        return asyncio.run(run(settings, args))
+    except (
+        ConfigError,
+        CardError,
+        CogError,
+        PlanError,
+        StoreError,
+        UsageError,
+        EmbeddingError,
+        EvalError,
+        LintError,
+    ) as exc:
+        print(f"nova: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # end the line the ^C was echoed on
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

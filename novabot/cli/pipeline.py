@@ -1,0 +1,153 @@
+"""`nova pipeline …`: run, resume, list, show, cancel and retry pipelines in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from novabot.adapters.terminal import cli_key
+from novabot.agents.cards import shipped_cards_dir
+from novabot.cli.runtime import UsageError, require_llm, started_bot
+from novabot.config import Settings
+from novabot.core.bot import Bot
+from novabot.pipeline.executor import Executor, Limits
+from novabot.pipeline.plan import Plan, PlanError, load_plan_file, load_template, validate_plan
+from novabot.pipeline.planner import make_plan
+from novabot.pipeline.progress import ChangePrinter, render_details
+from novabot.store import PipelineRunRecord
+
+EXIT_FAILED = 1
+
+
+def add_commands(commands: Any) -> None:
+    pipeline = commands.add_parser("pipeline", help="decompose a task and run it with agents")
+    sub = pipeline.add_subparsers(dest="pipeline_command", required=True, metavar="ACTION")
+
+    run = sub.add_parser("run", help="plan a task (or take a plan) and run it")
+    run.add_argument("task", nargs="*", help="the task, for the planner or a template")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--plan", type=Path, help="a plan file (JSON or YAML) instead")
+    source.add_argument("--template", help="a plan from prompts/pipelines/NAME.yaml")
+    run.add_argument("--thread", help="the terminal thread the run lives in")
+    run.set_defaults(run=run_pipeline)
+
+    sub.add_parser("resume", help="finish every interrupted run").set_defaults(run=resume_all)
+    listing = sub.add_parser("list", help="recent runs")
+    listing.add_argument("--limit", type=int, default=20)
+    listing.set_defaults(run=list_runs)
+    for name, helptext, runner in (
+        ("show", "a run's steps, states, durations and outputs", show_run),
+        ("cancel", "stop a run", cancel_run),
+    ):
+        action = sub.add_parser(name, help=helptext)
+        action.add_argument("id", type=int)
+        action.set_defaults(run=runner)
+    retry = sub.add_parser("retry", help="run failed steps (or STEP and what follows) again")
+    retry.add_argument("id", type=int)
+    retry.add_argument("step", nargs="?")
+    retry.set_defaults(run=retry_run)
+
+
+async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    task = " ".join(args.task).strip()
+    async with started_bot(settings) as bot:
+        executor = Executor(bot, Limits.from_settings(settings))
+        plan = await choose_plan(bot, settings, args, task)
+        thread = args.thread or datetime.now().strftime("pipeline-%Y%m%d-%H%M%S")
+        key = cli_key(thread)
+        run_id = await executor.create(key, plan)
+        print(f"Pipeline #{run_id} in thread {key.thread_id}: {plan.task}", flush=True)
+        return await follow(executor, run_id)
+
+
+async def choose_plan(bot: Bot, settings: Settings, args: argparse.Namespace, task: str) -> Plan:
+    agents = [card.name for card in bot.registry.routable_cards]
+    limit = settings.pipeline_max_steps
+    if args.plan:
+        return validate_plan(load_plan_file(args.plan), agents, max_steps=limit)
+    if not task:
+        raise UsageError('say what to do: nova pipeline run "TASK" (or --plan FILE)')
+    if args.template:
+        folder = shipped_cards_dir() / "pipelines"
+        return validate_plan(load_template(args.template, folder, task), agents, max_steps=limit)
+    print("Planning…", flush=True)
+    return await make_plan(bot.registry, bot.llm, task, max_steps=limit)
+
+
+async def follow(executor: Executor, run_id: int) -> int:
+    """Run in the foreground: progress lines as steps change, then the answer."""
+    printer = ChangePrinter()
+
+    async def on_change(run: PipelineRunRecord) -> None:
+        for line in printer.changes(run):
+            print(line, flush=True)
+
+    async def post(answer: str) -> None:
+        print(f"\n{answer}", flush=True)
+
+    record = await executor.run(run_id, on_change=on_change, post=post)
+    if record.status == "cancelled":
+        print(f"Pipeline #{run_id} was cancelled.", flush=True)
+    return 0 if record.status == "done" else EXIT_FAILED
+
+
+async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        executor = Executor(bot, Limits.from_settings(settings))
+        unfinished = await bot.store.unfinished_runs()
+        if not unfinished:
+            print("No unfinished pipeline runs.")
+            return 0
+        codes = []
+        for run_id in unfinished:
+            print(f"Resuming pipeline #{run_id}…", flush=True)
+            codes.append(await follow(executor, run_id))
+        return max(codes)
+
+
+async def list_runs(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        runs = await bot.store.list_runs(limit=args.limit)
+    if not runs:
+        print("No pipeline runs yet.")
+    for run in runs:
+        done = sum(step.status == "done" for step in run.steps)
+        when = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"#{run.id}  {run.status:<9}  {done}/{len(run.steps)} steps  {when}  {run.task[:60]}")
+    return 0
+
+
+async def show_run(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        run = await bot.store.get_run(args.id)
+    if run is None:
+        raise PlanError(f"there is no pipeline run {args.id}")
+    print(render_details(run))
+    return 0
+
+
+async def cancel_run(settings: Settings, args: argparse.Namespace) -> int:
+    async with started_bot(settings) as bot:
+        cancelled = await Executor(bot, Limits.from_settings(settings)).cancel(args.id)
+    print(
+        f"Pipeline #{args.id} cancelled."
+        if cancelled
+        else f"Pipeline #{args.id} had already ended."
+    )
+    return 0
+
+
+async def retry_run(settings: Settings, args: argparse.Namespace) -> int:
+    require_llm(settings)
+    async with started_bot(settings) as bot:
+        executor = Executor(bot, Limits.from_settings(settings))
+        again = await executor.retry(args.id, args.step)
+        if not again:
+            print(f"Pipeline #{args.id} has no failed, skipped or cancelled step to retry.")
+            return 0
+        print(f"Retrying {', '.join(again)} of pipeline #{args.id}…", flush=True)
+        return await follow(executor, args.id)

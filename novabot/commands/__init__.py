@@ -1,0 +1,1 @@
+"""Chat commands (`/nova why`, `/nova bind` …): declared once, offered on every platform."""

@@ -1,0 +1,145 @@
+"""Commands every adapter offers (`/agents`, `/why`, `/bind` …), written once, platform-free.
+
+An adapter maps its own syntax (a REPL line, `/nova why` in Slack, a Discord slash
+command) to `Bot.run_command`, and shows the text it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
+from novabot.oneline import one_line
+
+if TYPE_CHECKING:
+    from novabot.core.bot import Bot
+
+
+class CommandError(Exception):
+    """A command was used wrongly; the message says how to use it."""
+
+
+@dataclass(frozen=True)
+class CommandReply:
+    text: str
+    ok: bool = True
+    """False for a usage error or an unknown command: adapters show those privately."""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    bot: Bot
+    key: ConversationKey
+    user_id: str
+    responder: Responder | None = None
+    """Where a command that starts work (a pipeline) can show it; None from the CLI."""
+
+
+Handler = Callable[[CommandContext, str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    handler: Handler
+    usage: str = ""
+    """Arguments, as shown in help: e.g. `<agent>`."""
+
+
+async def agents_command(ctx: CommandContext, args: str) -> str:
+    return describe_agents(ctx.bot)
+
+
+def describe_agents(bot: Bot) -> str:
+    """Every agent with its description, what it does and what it does not."""
+    blocks = []
+    for agent in bot.registry.agents.values():
+        card = agent.card
+        internal = "" if card.routable else " (internal: Nova uses it, the router never picks it)"
+        lines = [f"{card.name}: {card.description}{internal}"]
+        lines += [f"  does: {item}" for item in card.does]
+        lines += [f"  does not: {item}" for item in card.does_not]
+        if card.routable and bot.router is not None:
+            threshold = bot.router.matcher.threshold_for(card.name)
+            lines.append(f"  picked by the router at a score of {threshold:.2f} or more")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+async def why_command(ctx: CommandContext, args: str) -> str:
+    store = ctx.bot.store
+    record = await store.last_decision(ctx.key)
+    if record is None and ctx.key.thread_id is None:
+        # Asked at channel level (a slash command): the channel's latest thread counts.
+        record = await store.last_channel_decision(ctx.key.platform, ctx.key.channel_id)
+    if record is None:
+        return "Nothing has been routed in this conversation yet."
+    said = f' for "{one_line(record.message_text, 60)}"' if record.message_text else ""
+    text = (
+        f"{record.agent} answered{said}: {record.reason} "
+        f"(rule: {record.rule}, score {record.score:.2f})"
+    )
+    return text + _runner_up(record.agent, record.candidates)
+
+
+def _runner_up(winner: str, candidates: Sequence[tuple[str, float]]) -> str:
+    """The closest other agent and how far behind it was, from the matcher's ranking."""
+    scores = dict(candidates)
+    others = [(agent, score) for agent, score in candidates if agent != winner]
+    if not others:
+        return ""
+    agent, score = others[0]
+    line = f"; runner-up: {agent} at {score:.2f}"
+    if winner in scores:
+        line += f" (margin {scores[winner] - score:.2f})"
+    return line
+
+
+async def bind_command(ctx: CommandContext, args: str) -> str:
+    agent = args.strip().lstrip("@").lower()
+    if not agent:
+        raise CommandError("usage: bind <agent> — every message in this channel goes to it")
+    routable = [card.name for card in ctx.bot.registry.routable_cards]
+    if agent not in routable:
+        known = ", ".join(routable)
+        raise CommandError(f"there is no agent named '{agent}' (agents: {known})")
+    await ctx.bot.store.bind_channel(ctx.key.platform, ctx.key.channel_id, agent)
+    return f"This channel now goes to {agent} unless a message names another agent."
+
+
+async def unbind_command(ctx: CommandContext, args: str) -> str:
+    removed = await ctx.bot.store.unbind_channel(ctx.key.platform, ctx.key.channel_id)
+    return "This channel has no default agent now." if removed else "This channel had no agent."
+
+
+async def usage_command(ctx: CommandContext, args: str) -> str:
+    rows = await ctx.bot.store.usage(None if args.strip() == "all" else ctx.key)
+    if not rows:
+        return "No tokens used yet."
+    return "\n".join(
+        f"{row.agent} ({row.model}): {row.calls} calls, "
+        f"{row.prompt_tokens} prompt + {row.completion_tokens} completion tokens"
+        for row in rows
+    )
+
+
+async def help_command(ctx: CommandContext, args: str) -> str:
+    lines = [f"{c.name} {c.usage}".strip() + f" — {c.summary}" for c in ctx.bot.commands.values()]
+    return "Commands:\n" + "\n".join(lines) + "\nAddress an agent directly with @name."
+
+
+BUILTIN_COMMANDS = (
+    Command("agents", "list the agents and their scope", agents_command),
+    Command("why", "why the last message went to the agent it did", why_command),
+    Command("bind", "send this channel's messages to one agent", bind_command, "<agent>"),
+    Command("unbind", "remove this channel's default agent", unbind_command),
+    Command("usage", "tokens used in this conversation ('all' for every one)", usage_command),
+    Command("help", "this list", help_command),
+)

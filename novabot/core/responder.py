@@ -1,0 +1,104 @@
+"""How an agent answers: the one interface every adapter implements.
+
+Agents only ever use a `Responder`; an adapter decides what "say", "stream" and
+"thread" mean on its platform (a Slack thread, a Discord message edit, a terminal line).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+
+from novabot.core.message import ConversationKey
+
+
+class Stream(ABC):
+    """An answer being written piece by piece; used as `async with responder.stream()`."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    async def write(self, delta: str) -> None:
+        self.parts.append(delta)
+        await self.on_delta(delta)
+
+    async def on_delta(self, delta: str) -> None:  # noqa: B027 (optional hook, no-op by default)
+        """Show a new piece at once; platforms that cannot edit messages wait for `finish`."""
+
+    @abstractmethod
+    async def finish(self, *, failed: bool) -> None:
+        """Show the final text; `failed` is True when the answer was cut by an error."""
+
+    async def __aenter__(self) -> Stream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.finish(failed=exc_type is not None)
+
+
+class LiveMessage(ABC):
+    """A message replaced as things change (a pipeline's progress); the latest text wins."""
+
+    @abstractmethod
+    async def update(self, text: str) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Show the latest text for good."""
+
+
+class Responder(ABC):
+    """Answers in one conversation (a channel, or a thread inside it)."""
+
+    key: ConversationKey | None = None
+    """The conversation answered in, where the adapter knows it (threads it opened)."""
+
+    @abstractmethod
+    async def say(self, text: str, *, agent: str | None = None) -> None:
+        """Post a whole message; `agent` names who speaks, for platforms that show it."""
+
+    def stream(self, *, agent: str | None = None) -> Stream:
+        """Start an answer that grows as the model writes it."""
+        return _SayWhenDone(self, agent)
+
+    async def thread(self, title: str) -> Responder:
+        """A responder bound to a new thread; platforms without threads answer in place."""
+        return self
+
+    async def live(self, text: str) -> LiveMessage:
+        """Post a message that `update` replaces; platforms that cannot edit post at close."""
+        return _PostWhenClosed(self, text)
+
+
+class _PostWhenClosed(LiveMessage):
+    def __init__(self, responder: Responder, text: str) -> None:
+        self._responder = responder
+        self._text = text
+
+    async def update(self, text: str) -> None:
+        self._text = text
+
+    async def close(self) -> None:
+        await self._responder.say(self._text)
+
+
+class _SayWhenDone(Stream):
+    """The fallback stream: collect the pieces, post them once at the end."""
+
+    def __init__(self, responder: Responder, agent: str | None) -> None:
+        super().__init__()
+        self._responder = responder
+        self._agent = agent
+
+    async def finish(self, *, failed: bool) -> None:
+        if self.text.strip():
+            await self._responder.say(self.text, agent=self._agent)

@@ -1,0 +1,351 @@
+"""The LLM client: chat completions on any OpenAI-compatible endpoint.
+
+Retries with backoff (honouring Retry-After) on 429, 5xx, timeouts and dropped
+connections are the `openai` client's own; Nova sets how many and turns a final failure
+into one line that names the endpoint and the fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from novabot.agents.tools import Tool
+from novabot.config import Settings
+from novabot.oneline import one_line
+
+log = logging.getLogger(__name__)
+
+ChatMessage = dict[str, Any]
+OnText = Callable[[str], Awaitable[None]]
+
+
+class LLMError(Exception):
+    """The endpoint could not give an answer; the message tells the user what to do."""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def of(cls, usage: Any) -> Usage:
+        """From a response's `usage` (None when the endpoint sent none)."""
+        if usage is None:
+            return cls()
+        return cls(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+@dataclass
+class Answer:
+    text: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    rounds: int = 0
+    tool_calls: int = 0
+
+
+@dataclass
+class _ToolCall:
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass
+class _Round:
+    text: str
+    calls: list[_ToolCall]
+    usage: Usage
+
+
+class LLM:
+    """One `AsyncOpenAI` client shared by every agent of the process."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        model: str,
+        timeout_s: float = 60.0,
+        max_retries: int = 3,
+        max_tool_rounds: int = 5,
+    ) -> None:
+        self.endpoint = base_url
+        self.model = model
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.max_tool_rounds = max_tool_rounds
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=max_retries
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LLM:
+        return cls(
+            base_url=settings.llm_endpoint,
+            api_key=settings.llm_key,
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            max_tool_rounds=settings.llm_max_tool_rounds,
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def answer(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str | None = None,
+        temperature: float | None = None,
+        tools: Sequence[Tool] = (),
+        on_text: OnText | None = None,
+    ) -> Answer:
+        """Answer the conversation, running tool calls until the model replies in text.
+
+        After `max_tool_rounds` rounds of tool calls the tools are withheld, so the model
+        must answer with what it has: a tool loop can never run without end.
+        """
+        model = model or self.model
+        conversation = list(messages)
+        answer = Answer(text="", model=model)
+        by_name = {tool.name: tool for tool in tools}
+        for round_number in range(self.max_tool_rounds + 1):
+            offered = tools if round_number < self.max_tool_rounds else ()
+            result = await self._round(conversation, model, temperature, offered, on_text)
+            answer.rounds += 1
+            answer.usage.add(result.usage)
+            answer.text += result.text
+            if not result.calls:
+                return answer
+            answer.tool_calls += len(result.calls)
+            conversation.append(_assistant_tool_message(result))
+            conversation.extend(await _run_tools(result.calls, by_name))
+        log.warning("model %s kept calling tools after %d rounds", model, answer.rounds)
+        answer.text += f"\n\n(stopped after {self.max_tool_rounds} rounds of tool calls)"
+        return answer
+
+    async def call_function(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        name: str,
+        description: str,
+        parameters: dict[str, Any],
+        model: str | None = None,
+    ) -> tuple[dict[str, Any] | None, Answer]:
+        """One completion that must answer by calling the function `name`.
+
+        Returns the call's arguments (None when the model answered otherwise and its text
+        is not that JSON either) and the answer, for its model and token counts. An
+        endpoint that refuses a forced tool choice (HTTP 400) is asked for JSON instead.
+        """
+        model = model or self.model
+        function = {"name": name, "description": description, "parameters": parameters}
+        forced = {"type": "function", "function": {"name": name}}
+        try:
+            response = await self._client.chat.completions.create(
+                model=model,
+                messages=messages,
+                temperature=0,
+                extra_body={"tools": [{"type": "function", "function": function}]},
+                tool_choice=forced,  # type: ignore[arg-type]
+            )
+        except openai.BadRequestError:
+            log.info("%s refused a forced function call; asking for JSON", self.endpoint)
+            answer = await self.complete_json(
+                messages, schema=parameters, name=name, model=model, temperature=0
+            )
+            return _json_object(answer.text), answer
+        except openai.APIError as exc:
+            raise self._explain(exc, model) from exc
+        message = response.choices[0].message if response.choices else None
+        counted = Usage.of(response.usage)
+        calls = [c for c in (message.tool_calls or []) if c.type == "function"] if message else []
+        text = (message.content or "") if message else ""
+        answer = Answer(text=text, model=model, usage=counted, rounds=1, tool_calls=len(calls))
+        arguments = calls[0].function.arguments if calls else text
+        return _json_object(arguments), answer
+
+    async def complete_json(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        schema: dict[str, Any],
+        name: str,
+        model: str | None = None,
+        temperature: float | None = None,
+    ) -> Answer:
+        """One completion that should be JSON matching `schema`.
+
+        Structured output (`response_format` json_schema) is asked for first; an endpoint
+        that rejects it (HTTP 400) is asked again without it, and the caller parses strictly.
+        """
+        model = model or self.model
+        options: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        structured = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+        try:
+            try:
+                response = await self._client.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    response_format=structured,
+                    **options,  # type: ignore[arg-type]
+                )
+            except openai.BadRequestError:
+                log.info("%s refused response_format; asking for plain JSON", self.endpoint)
+                response = await self._client.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    **options,  # type: ignore[arg-type]
+                )
+        except openai.APIError as exc:
+            raise self._explain(exc, model) from exc
+        text = (response.choices[0].message.content or "") if response.choices else ""
+        counted = Usage.of(response.usage)
+        return Answer(text=text, model=model, usage=counted, rounds=1)
+
+    async def _round(
+        self,
+        messages: list[ChatMessage],
+        model: str,
+        temperature: float | None,
+        tools: Sequence[Tool],
+        on_text: OnText | None,
+    ) -> _Round:
+        options: dict[str, Any] = {}
+        if temperature is not None:
+            options["temperature"] = temperature
+        if tools:
+            # Sent as-is: the schemas are already plain JSON, and the client's per-call
+            # transformation of nested schemas costs more than the rest of a call.
+            options["extra_body"] = {"tools": [tool.schema() for tool in tools]}
+        try:
+            stream = await self._client.chat.completions.create(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                stream=True,
+                stream_options={"include_usage": True},
+                **options,
+            )
+            return await _collect(stream, on_text, messages)
+        except openai.APIError as exc:
+            raise self._explain(exc, model) from exc
+
+    def _explain(self, exc: openai.APIError, model: str) -> LLMError:
+        """One line naming the endpoint, what went wrong and what to change."""
+        where = f"the LLM endpoint {self.endpoint}"
+        tries = f"after {self.max_retries + 1} attempts" if self.max_retries else "(no retries)"
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMError(
+                f"{where} did not answer within {self.timeout_s:g}s {tries}; "
+                "check the server or raise NOVA_LLM_TIMEOUT_S"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMError(
+                f"cannot reach {where} {tries}; start that server or set NOVA_LLM_BASE_URL "
+                "(or OPENAI_API_KEY for OpenAI)"
+            )
+        if isinstance(exc, openai.AuthenticationError):
+            return LLMError(f"{where} rejected the API key; set NOVA_LLM_API_KEY or OPENAI_API_KEY")
+        if isinstance(exc, openai.NotFoundError):
+            return LLMError(f"{where} does not serve the model '{model}'; set NOVA_LLM_MODEL")
+        if isinstance(exc, openai.RateLimitError):
+            return LLMError(f"{where} is rate-limiting Nova (HTTP 429) {tries}; try again later")
+        if isinstance(exc, openai.APIStatusError):
+            return LLMError(
+                f"{where} failed with HTTP {exc.status_code} {tries}: {one_line(exc.message, 200)}"
+            )
+        return LLMError(f"{where} sent an answer Nova cannot use: {one_line(str(exc), 200)}")
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object in a model's text (a ```json fence tolerated), or None."""
+    cleaned = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```")
+    try:
+        value = json.loads(cleaned)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+async def _collect(stream: Any, on_text: OnText | None, messages: list[ChatMessage]) -> _Round:
+    """Read one streamed completion: text deltas, tool-call fragments and usage."""
+    parts: list[str] = []
+    calls: dict[int, _ToolCall] = {}
+    usage: Usage | None = None
+    async for chunk in stream:
+        if chunk.usage:
+            usage = Usage.of(chunk.usage)
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.content:
+                parts.append(delta.content)
+                if on_text:
+                    await on_text(delta.content)
+            for fragment in delta.tool_calls or ():
+                _merge_fragment(calls.setdefault(fragment.index, _ToolCall()), fragment)
+    text = "".join(parts)
+    # Servers that ignore stream_options send no usage; an estimate beats a silent zero.
+    usage = usage or Usage(estimate_tokens_of(messages), estimate_tokens(text))
+    return _Round(text, [calls[i] for i in sorted(calls)], usage)
+
+
+def _merge_fragment(call: _ToolCall, fragment: Any) -> None:
+    if fragment.id:
+        call.id = fragment.id
+    if fragment.function:
+        call.name += fragment.function.name or ""
+        call.arguments += fragment.function.arguments or ""
+
+
+def _assistant_tool_message(result: _Round) -> ChatMessage:
+    return {
+        "role": "assistant",
+        "content": result.text or None,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in result.calls
+        ],
+    }
+
+
+async def _run_tools(calls: list[_ToolCall], tools: dict[str, Tool]) -> list[ChatMessage]:
+    """Run one round's tool calls concurrently; each result goes back as a tool message."""
+
+    async def run(call: _ToolCall) -> ChatMessage:
+        tool = tools.get(call.name)
+        if tool is None:
+            content = f"error: there is no tool named {call.name!r}"
+        else:
+            content = await tool.call(call.arguments)
+        return {"role": "tool", "tool_call_id": call.id, "content": content}
+
+    return list(await asyncio.gather(*(run(call) for call in calls)))
+
+
+def estimate_tokens(text: str) -> int:
+    """A tokenizer-free estimate (about four characters a token for English text)."""
+    return max(1, len(text) // 4) if text else 0
+
+
+def estimate_tokens_of(messages: Sequence[ChatMessage]) -> int:
+    return sum(estimate_tokens(str(message.get("content") or "")) + 4 for message in messages)

@@ -1,0 +1,1 @@
+"""Routing: which agent answers a message, and why."""

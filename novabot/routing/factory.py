@@ -1,0 +1,56 @@
+"""Building the configured scope matcher for a set of cards."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Sequence
+
+from novabot.agents.cards import ScopeCard
+from novabot.config import Settings
+from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
+from novabot.routing.lexical import LexicalMatcher
+from novabot.routing.scope import ScopeMatcher
+from novabot.routing.semantic.matcher import SemanticMatcher
+
+log = logging.getLogger(__name__)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedding backend (the offline MiniLM unless told otherwise)."""
+    if settings.router_backend == "openai":
+        return OpenAIEmbedder(
+            base_url=settings.router_embedding_base_url or settings.llm_endpoint,
+            api_key=settings.llm_key,
+            model=settings.router_embedding_model,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+    return shared_minilm()
+
+
+@functools.cache
+def shared_minilm() -> MiniLMEmbedder:
+    """One loaded model per process: every bot started in it (tests, CLI) shares it."""
+    return MiniLMEmbedder()
+
+
+def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatcher:
+    if settings.router_backend == "lexical":
+        return LexicalMatcher(cards, threshold=settings.router_lexical_threshold)
+    started = time.perf_counter()
+    matcher = SemanticMatcher.from_cards(
+        cards,
+        build_embedder(settings),
+        EmbeddingCache(settings.embedding_cache_dir),
+        threshold=settings.router_threshold,
+    )
+    log.info(
+        "semantic router ready: %d agents, backend %s, threshold %.3f, %.2f s",
+        len(cards),
+        matcher.embedder.name,
+        matcher.threshold,
+        time.perf_counter() - started,
+    )
+    return matcher

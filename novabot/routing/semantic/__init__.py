@@ -1,0 +1,2 @@
+"""The semantic scope model: TF-IDF + sentence embeddings, a logistic regression and
+calibrated thresholds."""

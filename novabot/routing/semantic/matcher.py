@@ -1,0 +1,196 @@
+"""The semantic scope matcher: which agent's scope a message falls in, or nobody's.
+
+Every routable card's description, `does` statements and examples are embedded (offline,
+cached on disk by a hash of the card) and a logistic regression over [embedding | TF-IDF]
+learns to tell the agents apart. Its probabilities are the candidates' scores. A card's
+`does_not` statements are evidence against that agent: a message nearer to one of them
+than to anything the agent does has its score for that agent cut. Below an agent's
+threshold the router abstains; thresholds are the card's own, the configured one, or
+learnt by cross-validation over the cards' examples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from novabot.agents.cards import ScopeCard
+from novabot.routing.embedding import Embedder, EmbeddingCache, cache_key
+from novabot.routing.scope import Candidate
+from novabot.routing.semantic import logreg
+from novabot.routing.semantic.calibration import stratified_fold_ids, threshold_for_acceptance
+from novabot.routing.semantic.subscopes import SUBSCOPE_SIZE, split_into_subscopes
+from novabot.routing.semantic.tfidf import TfidfVocabulary
+
+DOES_NOT_SHARPNESS = 10.0
+"""How hard `does_not` evidence cuts a score: by e^-(10 x the cosine it wins by)."""
+ACCEPTED_EXAMPLES = 0.95
+"""A learnt threshold still accepts this share of held-out example requests."""
+MAX_THRESHOLD = 0.9
+
+
+@dataclass(frozen=True)
+class ScopeModel:
+    """A trained classifier from a message's embedding and words to agent probabilities."""
+
+    labels: tuple[str, ...]
+    vocabulary: TfidfVocabulary
+    weights: logreg.LinearModel | None
+    """None when there is a single agent: it gets every message."""
+    owners: np.ndarray | None = None
+    """The agent index of each class the weights score (see `subscopes`)."""
+
+    @classmethod
+    def train(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        vectors: np.ndarray,
+        c: float = 10.0,
+        subscope_size: int = SUBSCOPE_SIZE,
+    ) -> ScopeModel:
+        names = tuple(sorted(set(labels)))
+        vocabulary = TfidfVocabulary.fit(texts)
+        if len(names) < 2:
+            return cls(names, vocabulary, None)
+        index = {name: i for i, name in enumerate(names)}
+        agents = np.array([index[label] for label in labels])
+        classes, owners = split_into_subscopes(agents, vectors, subscope_size)
+        features = vocabulary.transform(texts)
+        weights = logreg.fit(vectors, features, classes, len(owners), c=c)
+        return cls(names, vocabulary, weights, owners)
+
+    def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """(messages, agents) probabilities, columns in `labels` order."""
+        if self.weights is None or self.owners is None:
+            return np.ones((len(texts), len(self.labels)), dtype=np.float32)
+        per_class = self.weights.probabilities(vectors, self.vocabulary.transform(texts))
+        if len(self.owners) == len(self.labels):
+            return per_class  # no agent was split
+        pooled = np.zeros((len(texts), len(self.labels)), dtype=per_class.dtype)
+        np.add.at(pooled.T, self.owners, per_class.T)
+        return pooled
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """What an agent does and what it says it does not, as unit vectors."""
+
+    does: np.ndarray
+    does_not: np.ndarray
+
+    def factor(self, vector: np.ndarray) -> float:
+        """1 unless the message is nearer a `does_not` statement than anything the agent does."""
+        if len(self.does_not) == 0:
+            return 1.0
+        against = float(np.max(self.does_not @ vector))
+        toward = float(np.max(self.does @ vector)) if len(self.does) else 0.0
+        return math.exp(-DOES_NOT_SHARPNESS * (against - toward)) if against > toward else 1.0
+
+
+class SemanticMatcher:
+    """Ranks agents by calibrated probability that the message is in their scope."""
+
+    name = "semantic"
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        model: ScopeModel,
+        *,
+        threshold: float,
+        thresholds: Mapping[str, float] | None = None,
+        boundaries: Mapping[str, Boundary] | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.model = model
+        self.threshold = threshold
+        self.thresholds = dict(thresholds or {})
+        self.boundaries = dict(boundaries or {})
+
+    def rank(self, text: str) -> list[Candidate]:
+        vector = self.embedder.embed([text])
+        probabilities = self.model.probabilities(vector, [text])[0]
+        scored = []
+        for agent, probability in zip(self.model.labels, probabilities, strict=True):
+            boundary = self.boundaries.get(agent)
+            factor = boundary.factor(vector[0]) if boundary else 1.0
+            scored.append(Candidate(agent, round(float(probability) * factor, 4)))
+        return sorted(scored, key=lambda candidate: candidate.score, reverse=True)
+
+    def threshold_for(self, agent: str) -> float:
+        return self.thresholds.get(agent, self.threshold)
+
+    @classmethod
+    def from_cards(
+        cls,
+        cards: Sequence[ScopeCard],
+        embedder: Embedder,
+        cache: EmbeddingCache | None = None,
+        *,
+        threshold: float | None = None,
+    ) -> SemanticMatcher:
+        """Embed the cards (from the cache when unchanged), train, and set thresholds."""
+        texts, labels, boundaries = [], [], {}
+        vectors = []
+        for card in cards:
+            does, does_not = card_texts(card)
+            embedded = _embed_card(embedder, cache, does, does_not)
+            vectors.append(embedded[: len(does)])
+            texts += does
+            labels += [card.name] * len(does)
+            boundaries[card.name] = Boundary(embedded[: len(does)], embedded[len(does) :])
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension))
+        model = ScopeModel.train(texts, labels, matrix)
+        if threshold is None:
+            threshold = learn_threshold(texts, labels, matrix)
+        own = {card.name: card.threshold for card in cards if card.threshold is not None}
+        return cls(embedder, model, threshold=threshold, thresholds=own, boundaries=boundaries)
+
+
+def card_texts(card: ScopeCard) -> tuple[list[str], list[str]]:
+    """The texts that say what the agent does, and those that say what it does not."""
+    return [card.description, *card.does, *card.examples], list(card.does_not)
+
+
+def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray) -> float:
+    """A threshold that held-out example requests clear `ACCEPTED_EXAMPLES` of the time.
+
+    Each fold's examples are scored by a model trained without them, so the threshold
+    reflects how sure the router is about requests it has not seen, not ones it memorised.
+    """
+    counts = {label: labels.count(label) for label in set(labels)}
+    folds = min(5, min(counts.values(), default=0))
+    if len(counts) < 2 or folds < 2:
+        return 0.0
+    fold_of = stratified_fold_ids(labels, folds)
+    held_out_scores = []
+    for fold in range(folds):
+        train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        model = ScopeModel.train(
+            [texts[i] for i in train], [labels[i] for i in train], vectors[train]
+        )
+        probabilities = model.probabilities(vectors[test], [texts[i] for i in test])
+        for row, i in zip(probabilities, test, strict=True):
+            if model.labels[int(np.argmax(row))] == labels[i]:
+                held_out_scores.append(float(np.max(row)))
+    learnt = threshold_for_acceptance(np.array(held_out_scores), ACCEPTED_EXAMPLES)
+    return round(min(learnt, MAX_THRESHOLD), 4)
+
+
+def _embed_card(
+    embedder: Embedder, cache: EmbeddingCache | None, does: list[str], does_not: list[str]
+) -> np.ndarray:
+    texts = does + does_not
+    # The split point is part of the key: moving a statement to does_not changes the card.
+    key = cache_key(embedder.name, [f"{len(does)} statements of scope", *texts])
+    cached = cache.load(key) if cache else None
+    if cached is not None and cached.shape[0] == len(texts):
+        return cached
+    vectors = embedder.embed(texts)
+    if cache:
+        cache.save(key, vectors)
+    return vectors

@@ -1,0 +1,79 @@
+"""The configured scope matcher: the shipped model by default, or another backend."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from novabot.agents.cards import load_cards, shipped_cards_dir
+from novabot.cli.runtime import started_bot
+from novabot.config import Settings
+from novabot.core.message import ConversationKey, Message
+from novabot.routing.embedding import EmbeddingError, MiniLMEmbedder, OpenAIEmbedder
+from novabot.routing.factory import build_matcher
+from novabot.routing.lexical import LexicalMatcher
+from novabot.routing.semantic.matcher import SemanticMatcher
+from tests.conftest import MODEL
+from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.helpers import RecordingResponder
+
+CARDS = [card for card in load_cards([shipped_cards_dir()]) if card.routable]
+
+
+def test_the_default_is_the_shipped_model(settings: Settings) -> None:
+    matcher = build_matcher(settings, CARDS)
+    assert isinstance(matcher, SemanticMatcher)
+    assert isinstance(matcher.embedder, MiniLMEmbedder)
+    assert matcher.rank("translate 'good night' into Italian")[0].agent == "translator"
+
+
+def test_the_lexical_backend_needs_no_model(settings: Settings) -> None:
+    lexical = settings.model_copy(update={"router_backend": "lexical"})
+    matcher = build_matcher(lexical, CARDS)
+    assert isinstance(matcher, LexicalMatcher)
+    assert matcher.threshold_for("translator") == lexical.router_lexical_threshold
+
+
+async def test_the_openai_backend_embeds_through_the_endpoint(
+    settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    remote = settings.model_copy(
+        update={"router_backend": "openai", "router_embedding_model": MODEL}
+    )
+    fake_openai.script(Text("Buongiorno"))
+    async with started_bot(remote) as bot:
+        assert bot.router is not None
+        assert isinstance(bot.router.matcher.embedder, OpenAIEmbedder)
+        cards_embedded = len(fake_openai.embedding_requests)
+        key = ConversationKey("test", "C1", None)
+        message = Message(key, "translate 'good morning' into Italian", user_id="U1")
+        outcome = await bot.handle(message, RecordingResponder())
+    assert cards_embedded >= 1
+    assert len(fake_openai.embedding_requests) == cards_embedded + 1  # the message
+    assert fake_openai.embedding_requests[-1].body["model"] == MODEL
+    assert outcome.route and outcome.route.rule in ("semantic", "fallback")
+
+
+async def test_an_unreachable_embedding_endpoint_stops_start_up(settings: Settings) -> None:
+    remote = settings.model_copy(
+        update={"router_backend": "openai", "router_embedding_base_url": "http://127.0.0.1:1/v1"}
+    )
+    with pytest.raises(EmbeddingError, match=r"127\.0\.0\.1:1"):
+        async with started_bot(remote):
+            pass
+
+
+def test_the_default_router_makes_no_network_call(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the router opened a connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    cold = settings.model_copy(update={"router_cache_dir": tmp_path / "fresh-cache"})
+    matcher = build_matcher(cold, CARDS)  # embeds every card: nothing cached yet
+    assert matcher.rank("summarise this thread for me")[0].agent == "summarizer"
