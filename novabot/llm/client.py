@@ -18,6 +18,7 @@ import openai
 
 from novabot.agents.tools import Tool
 from novabot.config import Settings
+from novabot.llm.metering import UsageSink, current_charge
 from novabot.oneline import one_line
 
 log = logging.getLogger(__name__)
@@ -82,18 +83,21 @@ class LLM:
         timeout_s: float = 60.0,
         max_retries: int = 3,
         max_tool_rounds: int = 5,
+        usage_sink: UsageSink | None = None,
     ) -> None:
         self.endpoint = base_url
         self.model = model
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.max_tool_rounds = max_tool_rounds
+        self.usage_sink = usage_sink
+        """Where every call's token counts go (see metering.py); None: not recorded."""
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=max_retries
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LLM:
+    def from_settings(cls, settings: Settings, usage_sink: UsageSink | None = None) -> LLM:
         return cls(
             base_url=settings.llm_endpoint,
             api_key=settings.llm_key,
@@ -101,6 +105,7 @@ class LLM:
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
             max_tool_rounds=settings.llm_max_tool_rounds,
+            usage_sink=usage_sink,
         )
 
     async def close(self) -> None:
@@ -175,6 +180,7 @@ class LLM:
             raise self._explain(exc, model) from exc
         message = response.choices[0].message if response.choices else None
         counted = Usage.of(response.usage)
+        await self._meter(model, counted)
         calls = [c for c in (message.tool_calls or []) if c.type == "function"] if message else []
         text = (message.content or "") if message else ""
         answer = Answer(text=text, model=model, usage=counted, rounds=1, tool_calls=len(calls))
@@ -217,6 +223,7 @@ class LLM:
             raise self._explain(exc, model) from exc
         text = (response.choices[0].message.content or "") if response.choices else ""
         counted = Usage.of(response.usage)
+        await self._meter(model, counted)
         return Answer(text=text, model=model, usage=counted, rounds=1)
 
     async def _round(
@@ -242,9 +249,25 @@ class LLM:
                 stream_options={"include_usage": True},
                 **options,
             )
-            return await _collect(stream, on_text, messages)
+            result = await _collect(stream, on_text, messages)
         except openai.APIError as exc:
             raise self._explain(exc, model) from exc
+        await self._meter(model, result.usage)
+        return result
+
+    async def _meter(self, model: str, usage: Usage) -> None:
+        """Charge one call's tokens to whoever `charged_to` names (metering.py)."""
+        if self.usage_sink is None:
+            return
+        charge = current_charge()
+        await self.usage_sink.record_usage(
+            charge.key,
+            agent=charge.agent,
+            model=model,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            run_id=charge.run_id,
+        )
 
     def _explain(self, exc: openai.APIError, model: str) -> LLMError:
         """One line naming the endpoint, what went wrong and what to change."""

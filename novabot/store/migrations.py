@@ -154,6 +154,15 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX processed_events_by_age ON processed_events (processed_at);
         """,
     ),
+    Migration(
+        6,
+        "token usage per pipeline run",
+        """
+        -- Which pipeline run a call was made for (NULL: a chat answer, a hand-off, routing).
+        ALTER TABLE token_usage ADD COLUMN run_id INTEGER;
+        CREATE INDEX token_usage_by_run ON token_usage (run_id) WHERE run_id IS NOT NULL;
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -23,16 +23,17 @@ class UsageMixin(StoreBase):
         model: str,
         prompt_tokens: int,
         completion_tokens: int,
+        run_id: int | None = None,
     ) -> None:
-        """Record one model call's token counts against the conversation."""
+        """Record one model call's token counts against the conversation (and run)."""
         now = now_text()
         async with self._db.transaction() as tx:
             conversation_id = await ensure_conversation(tx, key, now, touch=False)
             await tx.fetchall(
                 "INSERT INTO token_usage"
-                " (conversation_id, agent, model, prompt_tokens, completion_tokens, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (conversation_id, agent, model, prompt_tokens, completion_tokens, now),
+                " (conversation_id, agent, model, prompt_tokens, completion_tokens, created_at,"
+                " run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, agent, model, prompt_tokens, completion_tokens, now, run_id),
             )
 
     async def usage(self, key: ConversationKey | None = None) -> list[UsageRow]:
