@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field
 
 if TYPE_CHECKING:
-    from novabot.core.bot import Bot
+    from novabot.core.cogs import CogSetup
 
 
 async def current_time(
@@ -26,5 +26,5 @@ async def current_time(
     return now.strftime(f"%A %d %B %Y, %H:%M ({timezone}, UTC%z)")
 
 
-async def setup(bot: Bot) -> None:
-    bot.add_tool(current_time)
+async def setup(nova: CogSetup) -> None:
+    nova.add_tool(current_time)

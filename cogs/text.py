@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 if TYPE_CHECKING:
-    from novabot.core.bot import Bot
+    from novabot.core.cogs import CogSetup
 
 WORDS_PER_MINUTE = 230
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
@@ -28,5 +28,5 @@ async def text_stats(
     }
 
 
-async def setup(bot: Bot) -> None:
-    bot.add_tool(text_stats)
+async def setup(nova: CogSetup) -> None:
+    nova.add_tool(text_stats)

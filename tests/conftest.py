@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from novabot.cli.runtime import started_bot
+from novabot.app import App, started_app
 from novabot.config import Settings
 from novabot.core.bot import Bot
 from novabot.routing.embedding import MiniLMEmbedder
@@ -60,9 +60,14 @@ def settings(tmp_path: Path, fake_openai: FakeOpenAI) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[Bot]:
-    async with started_bot(settings) as started:
+async def app(settings: Settings) -> AsyncIterator[App]:
+    async with started_app(settings) as started:
         yield started
+
+
+@pytest.fixture
+def bot(app: App) -> Bot:
+    return app.bot
 
 
 def cli_env(tmp_path: Path, fake: FakeOpenAI | None = None, **extra: str) -> dict[str, str]:

@@ -8,10 +8,13 @@ import signal
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from novabot.config import Settings
 from novabot.core.bot import Bot
+
+if TYPE_CHECKING:
+    from novabot.app import App
 from novabot.core.message import ConversationKey
 from novabot.core.responder import Responder
 
@@ -62,12 +65,12 @@ def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
 
 
 async def serve(
-    bot: Bot, adapters: Sequence[Adapter], *, grace_s: float, stop: asyncio.Event | None = None
+    app: App, adapters: Sequence[Adapter], *, grace_s: float, stop: asyncio.Event | None = None
 ) -> None:
     """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then shut down in order:
     stop taking events, let answers in progress finish (up to `grace_s`), disconnect."""
     stop = stop or asyncio.Event()
-    pruned = await bot.store.prune_events(EVENT_MEMORY)
+    pruned = await app.store.prune_events(EVENT_MEMORY)
     if pruned:
         log.info("forgot %d processed events older than %s", pruned, EVENT_MEMORY)
     loop = asyncio.get_running_loop()
@@ -80,7 +83,7 @@ async def serve(
             started.append(adapter)
             log.info("started %s", adapter.description)
             print(f"nova: listening on {adapter.description}", flush=True)
-        resumed = await bot.pipelines.resume_all(partial(first_responder, started))
+        resumed = await app.pipelines.resume_all(partial(first_responder, started))
         if resumed:
             print(f"nova: resuming pipelines {', '.join(f'#{n}' for n in resumed)}", flush=True)
         await stop.wait()
@@ -88,10 +91,10 @@ async def serve(
     finally:
         for adapter in reversed(started):
             await adapter.stop()
-        cut = await bot.drain(grace_s)
+        cut = await app.bot.drain(grace_s)
         if cut:
             log.warning("cut %d answers short at shutdown", cut)
-        await bot.pipelines.stop()  # checkpointed: they resume at the next start
+        await app.pipelines.stop()  # checkpointed: they resume at the next start
         for adapter in reversed(started):
             await adapter.close()
         for signum in (signal.SIGINT, signal.SIGTERM):

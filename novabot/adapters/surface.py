@@ -89,12 +89,20 @@ class Editor:
         self._shown = ""
         self._pause_until = 0.0
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopped = False
         self._task = asyncio.create_task(self._loop())
 
     def poke(self) -> None:
         self._wake.set()
 
     async def stop(self) -> None:
+        """End the loop. An edit already in flight lands first: cancelling a request midway
+        can leave the platform client waiting out a rate-limit bucket for seconds, and the
+        caller's final edit must come after it anyway."""
+        self._stopped = True
+        await self._idle.wait()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -104,8 +112,14 @@ class Editor:
             await self._wake.wait()
             self._wake.clear()
             started = time.monotonic()
+            if self._stopped:
+                return
             if started >= self._pause_until:
-                await self._show()
+                self._idle.clear()
+                try:
+                    await self._show()
+                finally:
+                    self._idle.set()
             await asyncio.sleep(max(0.0, self.surface.interval_s - (time.monotonic() - started)))
 
     async def _show(self) -> None:

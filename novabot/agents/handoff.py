@@ -8,36 +8,45 @@ its own. Both act on the turn being answered (`current_turn`).
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Protocol
 
 from pydantic import Field
 
+from novabot.agents.directory import AgentDirectory
+from novabot.agents.tools import Tool, make_tool
 from novabot.agents.turn import current_turn
-from novabot.pipeline.plan import PlanError
-
-if TYPE_CHECKING:
-    from novabot.core.bot import Bot
+from novabot.core.responder import Responder
+from novabot.llm.client import LLM
+from novabot.llm.metering import charged_to
+from novabot.pipeline.plan import Plan, PlanError
 
 MAX_DEPTH = 2
 """How deep hand-offs may nest (an agent asked by an agent may ask one more)."""
 _depth: ContextVar[int] = ContextVar("handoff_depth", default=0)
 
 
-def register(bot: Bot) -> None:
+class PipelineStarter(Protocol):
+    async def plan(self, task: str) -> Plan: ...
+
+    async def start(self, origin: Responder, plan: Plan) -> int: ...
+
+
+def handoff_tools(agents: AgentDirectory, llm: LLM, pipelines: PipelineStarter) -> list[Tool]:
     async def ask_agent(
         agent: Annotated[str, Field(description="the agent whose scope the sub-task is")],
         request: Annotated[str, Field(description="the sub-task, self-contained")],
     ) -> str:
         """Give one sub-task to another Nova agent and get its answer back."""
-        target = bot.registry.agents.get(agent)
+        target = agents.agents.get(agent)
         if target is None or not target.card.routable:
-            known = ", ".join(card.name for card in bot.registry.routable_cards)
+            known = ", ".join(card.name for card in agents.routable_cards)
             return f"error: no agent named '{agent}' (agents: {known})"
         if _depth.get() >= MAX_DEPTH:
             return "error: hand-offs are nested too deep; answer with what you have"
         token = _depth.set(_depth.get() + 1)
         try:
-            answer = await target.perform(bot.llm, request)
+            with charged_to(agent):  # in the asking conversation, under the agent asked
+                answer = await target.perform(llm, request)
         finally:
             _depth.reset(token)
         return f"{agent} answered:\n{answer.text}"
@@ -50,11 +59,10 @@ def register(bot: Bot) -> None:
         if turn is None:
             return "error: a pipeline can only be started while answering a message"
         try:
-            plan = await bot.pipelines.plan(task)
-            run_id = await bot.pipelines.start(turn.responder, plan)
+            plan = await pipelines.plan(task)
+            run_id = await pipelines.start(turn.responder, plan)
         except PlanError as exc:
             return f"error: {exc}"
         return f"started pipeline #{run_id} with {len(plan.steps)} steps in a new thread"
 
-    bot.add_tool(ask_agent)
-    bot.add_tool(start_pipeline)
+    return [make_tool(ask_agent), make_tool(start_pipeline)]

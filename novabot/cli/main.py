@@ -13,10 +13,10 @@ from novabot.adapters import terminal
 from novabot.agents.cards import CardError
 from novabot.cli import pipeline as pipeline_cli
 from novabot.cli.routing import add_eval_commands, add_lint_command
-from novabot.cli.runtime import UsageError, require_llm, started_bot
+from novabot.cli.runtime import UsageError, require_llm, started_app
 from novabot.commands.builtin import describe_agents
 from novabot.config import ConfigError, Settings, load_settings
-from novabot.core.bot import CogError
+from novabot.core.cogs import CogError
 from novabot.logs import configure_logging
 from novabot.pipeline.plan import PlanError
 from novabot.routing.embedding import EmbeddingError
@@ -73,30 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
-    async with started_bot(settings) as bot:
-        await terminal.Repl(bot, args.thread).run()
+    async with started_app(settings) as app:
+        await terminal.Repl(app.bot, args.thread).run()
     return 0
 
 
 async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
-    async with started_bot(settings) as bot:
+    async with started_app(settings) as app:
         text = " ".join(args.text)
-        outcome = await terminal.ask(bot, text, agent=args.agent, thread=args.thread)
+        outcome = await terminal.ask(app.bot, text, agent=args.agent, thread=args.thread)
     return terminal.exit_code(outcome)
 
 
 async def run_service(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
-    async with started_bot(settings) as bot:
-        adapters = service.configured_adapters(bot, settings)
+    async with started_app(settings) as app:
+        adapters = service.configured_adapters(app.bot, settings)
         if not adapters:
             raise UsageError(
                 "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
                 "(see README), "
                 "or use `nova chat` in the terminal"
             )
-        await service.serve(bot, adapters, grace_s=settings.shutdown_grace_s)
+        await service.serve(app, adapters, grace_s=settings.shutdown_grace_s)
     return 0
 
 
@@ -104,9 +104,9 @@ async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
     from novabot.adapters.discord.adapter import sync_commands
 
     guilds = [args.guild] if args.guild else settings.discord_guild_ids or [None]
-    async with started_bot(settings) as bot:
+    async with started_app(settings) as app:
         for guild in guilds:
-            names = await sync_commands(bot, settings, guild)
+            names = await sync_commands(app.bot, settings, guild)
             where = f"guild {guild}" if guild else "all guilds (global)"
             print(f"synced {', '.join('/' + n for n in names)} to {where}")
     return 0
@@ -115,21 +115,21 @@ async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
 async def run_discord_invite(settings: Settings, args: argparse.Namespace) -> int:
     from novabot.adapters.discord.adapter import invite_url
 
-    async with started_bot(settings) as bot:
-        print(await invite_url(bot, settings))
+    async with started_app(settings) as app:
+        print(await invite_url(app.bot, settings))
     return 0
 
 
 async def run_why(settings: Settings, args: argparse.Namespace) -> int:
-    async with started_bot(settings) as bot:
+    async with started_app(settings) as app:
         key = terminal.cli_key(args.thread)
-        print((await bot.run_command(key, terminal.cli_user(), "why", "")).text)
+        print((await app.bot.run_command(key, terminal.cli_user(), "why", "")).text)
     return 0
 
 
 async def run_agents(settings: Settings, args: argparse.Namespace) -> int:
-    async with started_bot(settings) as bot:
-        print(describe_agents(bot))
+    async with started_app(settings) as app:
+        print(describe_agents(app.bot.services))
     return 0
 
 

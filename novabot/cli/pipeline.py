@@ -9,12 +9,10 @@ from typing import Any
 
 from novabot.adapters.terminal import cli_key
 from novabot.agents.cards import shipped_cards_dir
-from novabot.cli.runtime import UsageError, require_llm, started_bot
+from novabot.cli.runtime import App, UsageError, require_llm, started_app
 from novabot.config import Settings
-from novabot.core.bot import Bot
-from novabot.pipeline.executor import Executor, Limits
+from novabot.pipeline.executor import Executor
 from novabot.pipeline.plan import Plan, PlanError, load_plan_file, load_template, validate_plan
-from novabot.pipeline.planner import make_plan
 from novabot.pipeline.progress import ChangePrinter, render_details
 from novabot.store import PipelineRunRecord
 
@@ -53,9 +51,9 @@ def add_commands(commands: Any) -> None:
 async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     task = " ".join(args.task).strip()
-    async with started_bot(settings) as bot:
-        executor = Executor(bot, Limits.from_settings(settings))
-        plan = await choose_plan(bot, settings, args, task)
+    async with started_app(settings) as app:
+        executor = app.pipelines.executor
+        plan = await choose_plan(app, settings, args, task)
         thread = args.thread or datetime.now().strftime("pipeline-%Y%m%d-%H%M%S")
         key = cli_key(thread)
         run_id = await executor.create(key, plan)
@@ -63,8 +61,8 @@ async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         return await follow(executor, run_id)
 
 
-async def choose_plan(bot: Bot, settings: Settings, args: argparse.Namespace, task: str) -> Plan:
-    agents = [card.name for card in bot.registry.routable_cards]
+async def choose_plan(app: App, settings: Settings, args: argparse.Namespace, task: str) -> Plan:
+    agents = [card.name for card in app.registry.routable_cards]
     limit = settings.pipeline_max_steps
     if args.plan:
         return validate_plan(load_plan_file(args.plan), agents, max_steps=limit)
@@ -74,7 +72,7 @@ async def choose_plan(bot: Bot, settings: Settings, args: argparse.Namespace, ta
         folder = shipped_cards_dir() / "pipelines"
         return validate_plan(load_template(args.template, folder, task), agents, max_steps=limit)
     print("Planning…", flush=True)
-    return await make_plan(bot.registry, bot.llm, task, max_steps=limit)
+    return await app.pipelines.plan(task)
 
 
 async def follow(executor: Executor, run_id: int) -> int:
@@ -96,9 +94,9 @@ async def follow(executor: Executor, run_id: int) -> int:
 
 async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
-    async with started_bot(settings) as bot:
-        executor = Executor(bot, Limits.from_settings(settings))
-        unfinished = await bot.store.unfinished_runs()
+    async with started_app(settings) as app:
+        executor = app.pipelines.executor
+        unfinished = await app.store.unfinished_runs()
         if not unfinished:
             print("No unfinished pipeline runs.")
             return 0
@@ -110,8 +108,8 @@ async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def list_runs(settings: Settings, args: argparse.Namespace) -> int:
-    async with started_bot(settings) as bot:
-        runs = await bot.store.list_runs(limit=args.limit)
+    async with started_app(settings) as app:
+        runs = await app.store.list_runs(limit=args.limit)
     if not runs:
         print("No pipeline runs yet.")
     for run in runs:
@@ -122,8 +120,8 @@ async def list_runs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def show_run(settings: Settings, args: argparse.Namespace) -> int:
-    async with started_bot(settings) as bot:
-        run = await bot.store.get_run(args.id)
+    async with started_app(settings) as app:
+        run = await app.store.get_run(args.id)
     if run is None:
         raise PlanError(f"there is no pipeline run {args.id}")
     print(render_details(run))
@@ -131,8 +129,8 @@ async def show_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cancel_run(settings: Settings, args: argparse.Namespace) -> int:
-    async with started_bot(settings) as bot:
-        cancelled = await Executor(bot, Limits.from_settings(settings)).cancel(args.id)
+    async with started_app(settings) as app:
+        cancelled = await app.pipelines.executor.cancel(args.id)
     print(
         f"Pipeline #{args.id} cancelled."
         if cancelled
@@ -143,8 +141,8 @@ async def cancel_run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def retry_run(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
-    async with started_bot(settings) as bot:
-        executor = Executor(bot, Limits.from_settings(settings))
+    async with started_app(settings) as app:
+        executor = app.pipelines.executor
         again = await executor.retry(args.id, args.step)
         if not again:
             print(f"Pipeline #{args.id} has no failed, skipped or cancelled step to retry.")

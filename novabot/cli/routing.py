@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from novabot.cli.runtime import UsageError, started_bot
+from novabot.agents.cards import load_cards
+from novabot.app import default_card_dirs
+from novabot.cli.runtime import UsageError, started_app
 from novabot.config import Settings
-from novabot.core.bot import Bot
 from novabot.routing.embedding import Embedder, EmbeddingCache
 from novabot.routing.factory import build_embedder
 from novabot.routing.quality.evaluation import (
@@ -71,8 +72,8 @@ async def run_eval_routing(settings: Settings, args: argparse.Namespace) -> int:
             progress=None if args.json else print_progress,
         )
     else:
-        async with started_bot(settings) as bot:
-            router = _router(bot)
+        async with started_app(settings) as app:
+            router = app.router
             score = evaluate_cases(args.cases, router.matcher, sorted(router.agents))
     print(json.dumps(score.as_dict()) if args.json else format_score(score))
     return 0
@@ -81,15 +82,14 @@ async def run_eval_routing(settings: Settings, args: argparse.Namespace) -> int:
 async def run_agents_lint(settings: Settings, args: argparse.Namespace) -> int:
     if not 0 <= args.max_overlap <= 1:
         raise UsageError("--max-overlap must be between 0 and 1")
-    async with started_bot(settings) as bot:
-        matcher = _router(bot).matcher
-        embedder = getattr(matcher, "embedder", None) or _semantic_embedder(settings)
-        report = lint_cards(
-            bot.registry.routable_cards,
-            embedder,
-            max_overlap=args.max_overlap,
-            min_examples=args.min_examples,
-        )
+    # The cards and an embedder are all a lint needs: no store, no LLM, no router.
+    cards = [card for card in load_cards(default_card_dirs(settings)) if card.routable]
+    report = lint_cards(
+        cards,
+        _semantic_embedder(settings),
+        max_overlap=args.max_overlap,
+        min_examples=args.min_examples,
+    )
     if args.png:
         draw_heatmap(report, args.png)
     print(json.dumps(report.as_dict()) if args.json else format_report(report), end="")
@@ -105,8 +105,3 @@ def _semantic_embedder(settings: Settings) -> Embedder:
             " (use 'minilm', the default, or 'openai')"
         )
     return build_embedder(settings)
-
-
-def _router(bot: Bot) -> Any:
-    assert bot.router is not None, "the bot loads its agents when it starts"
-    return bot.router

@@ -1,80 +1,35 @@
-"""Commands every adapter offers (`/agents`, `/why`, `/bind` …), written once, platform-free.
-
-An adapter maps its own syntax (a REPL line, `/nova why` in Slack, a Discord slash
-command) to `Bot.run_command`, and shows the text it returns.
-"""
+"""The commands every Nova has (`agents`, `why`, `bind`, `unbind`, `usage`, `help`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
+from novabot.commands.command import Command, CommandContext, CommandError, Services
 from novabot.oneline import one_line
-
-if TYPE_CHECKING:
-    from novabot.core.bot import Bot
-
-
-class CommandError(Exception):
-    """A command was used wrongly; the message says how to use it."""
-
-
-@dataclass(frozen=True)
-class CommandReply:
-    text: str
-    ok: bool = True
-    """False for a usage error or an unknown command: adapters show those privately."""
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    bot: Bot
-    key: ConversationKey
-    user_id: str
-    responder: Responder | None = None
-    """Where a command that starts work (a pipeline) can show it; None from the CLI."""
-
-
-Handler = Callable[[CommandContext, str], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    summary: str
-    handler: Handler
-    usage: str = ""
-    """Arguments, as shown in help: e.g. `<agent>`."""
 
 
 async def agents_command(ctx: CommandContext, args: str) -> str:
-    return describe_agents(ctx.bot)
+    return describe_agents(ctx.services)
 
 
-def describe_agents(bot: Bot) -> str:
+def describe_agents(services: Services) -> str:
     """Every agent with its description, what it does and what it does not."""
     blocks = []
-    for agent in bot.registry.agents.values():
+    for agent in services.agents.agents.values():
         card = agent.card
         internal = "" if card.routable else " (internal: Nova uses it, the router never picks it)"
         lines = [f"{card.name}: {card.description}{internal}"]
         lines += [f"  does: {item}" for item in card.does]
         lines += [f"  does not: {item}" for item in card.does_not]
-        if card.routable and bot.router is not None:
-            threshold = bot.router.matcher.threshold_for(card.name)
+        if card.routable:
+            threshold = services.router.matcher.threshold_for(card.name)
             lines.append(f"  picked by the router at a score of {threshold:.2f} or more")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
 async def why_command(ctx: CommandContext, args: str) -> str:
-    store = ctx.bot.store
+    store = ctx.services.store
     record = await store.last_decision(ctx.key)
     if record is None and ctx.key.thread_id is None:
         # Asked at channel level (a slash command): the channel's latest thread counts.
@@ -106,21 +61,21 @@ async def bind_command(ctx: CommandContext, args: str) -> str:
     agent = args.strip().lstrip("@").lower()
     if not agent:
         raise CommandError("usage: bind <agent> — every message in this channel goes to it")
-    routable = [card.name for card in ctx.bot.registry.routable_cards]
+    routable = [card.name for card in ctx.services.agents.routable_cards]
     if agent not in routable:
         known = ", ".join(routable)
         raise CommandError(f"there is no agent named '{agent}' (agents: {known})")
-    await ctx.bot.store.bind_channel(ctx.key.platform, ctx.key.channel_id, agent)
+    await ctx.services.store.bind_channel(ctx.key.platform, ctx.key.channel_id, agent)
     return f"This channel now goes to {agent} unless a message names another agent."
 
 
 async def unbind_command(ctx: CommandContext, args: str) -> str:
-    removed = await ctx.bot.store.unbind_channel(ctx.key.platform, ctx.key.channel_id)
+    removed = await ctx.services.store.unbind_channel(ctx.key.platform, ctx.key.channel_id)
     return "This channel has no default agent now." if removed else "This channel had no agent."
 
 
 async def usage_command(ctx: CommandContext, args: str) -> str:
-    rows = await ctx.bot.store.usage(None if args.strip() == "all" else ctx.key)
+    rows = await ctx.services.store.usage(None if args.strip() == "all" else ctx.key)
     if not rows:
         return "No tokens used yet."
     return "\n".join(
@@ -131,7 +86,9 @@ async def usage_command(ctx: CommandContext, args: str) -> str:
 
 
 async def help_command(ctx: CommandContext, args: str) -> str:
-    lines = [f"{c.name} {c.usage}".strip() + f" — {c.summary}" for c in ctx.bot.commands.values()]
+    lines = [
+        f"{c.name} {c.usage}".strip() + f" — {c.summary}" for c in ctx.services.commands.values()
+    ]
     return "Commands:\n" + "\n".join(lines) + "\nAddress an agent directly with @name."
 
 

@@ -9,49 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
-import pkgutil
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
-from pathlib import Path
 
-from novabot.agents import handoff
-from novabot.agents.cards import load_cards, shipped_cards_dir
 from novabot.agents.history import fit_history
-from novabot.agents.tools import Tool, ToolFunc, make_tool
 from novabot.agents.turn import Turn
-from novabot.commands.builtin import (
-    BUILTIN_COMMANDS,
+from novabot.commands.command import (
     Command,
     CommandContext,
     CommandError,
     CommandReply,
+    Services,
 )
-from novabot.config import Settings
 from novabot.core.message import ConversationKey, Message
 from novabot.core.registry import Registry
 from novabot.core.responder import Responder
 from novabot.llm.client import LLM, Answer, LLMError
-from novabot.pipeline.agent import PipelineAgent
-from novabot.pipeline.command import PIPELINE_COMMAND
-from novabot.pipeline.executor import Limits
-from novabot.pipeline.service import PIPELINE_AGENT, PipelineService
-from novabot.routing.factory import build_matcher
+from novabot.llm.metering import charged_to
 from novabot.routing.router import Route, Router, UnknownAgentError
-from novabot.routing.tiebreak import LLMTieBreak
 from novabot.store import Store
 
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
-
-
-class CogError(Exception):
-    """A cog could not be loaded; the message names it."""
 
 
 class Status(StrEnum):
@@ -72,100 +55,29 @@ class Outcome:
 
 
 class Bot:
-    """Owns the store, the LLM client and the registry; adapters and cogs borrow them."""
+    """The message path and the command entry point, over parts built elsewhere (app.py)."""
 
-    def __init__(self, settings: Settings, store: Store, llm: LLM) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        *,
+        store: Store,
+        llm: LLM,
+        registry: Registry,
+        router: Router,
+        services: Services,
+        history_token_budget: int,
+    ) -> None:
         self.store = store
         self.llm = llm
-        self.registry = Registry()
-        self.router: Router | None = None
+        self.registry = registry
+        self.router = router
+        self.services = services
+        self.history_token_budget = history_token_budget
         self._active: set[asyncio.Task[object]] = set()
-        for command in (*BUILTIN_COMMANDS, PIPELINE_COMMAND):
-            self.registry.add_command(command)
-        self.pipelines = PipelineService(self, Limits.from_settings(settings))
-        self.registry.agent_factories[PIPELINE_AGENT] = partial(
-            PipelineAgent, service=self.pipelines
-        )
-        handoff.register(self)
-
-    @classmethod
-    async def start(
-        cls,
-        settings: Settings,
-        *,
-        cogs: Sequence[str] = ("cogs",),
-        card_dirs: Iterable[Path] | None = None,
-    ) -> Bot:
-        """Open the store, load the cogs and the scope cards, and build the router."""
-        store = await Store.open(settings.db_path)
-        bot = cls(settings, store, LLM.from_settings(settings))
-        try:
-            for package in cogs:
-                await bot.load_cogs(package)
-            await bot.load_agents(
-                card_dirs if card_dirs is not None else default_card_dirs(settings)
-            )
-        except BaseException:
-            await bot.close()
-            raise
-        return bot
-
-    async def close(self) -> None:
-        await self.pipelines.stop()
-        await self.llm.close()
-        await self.store.close()
 
     @property
-    def commands(self) -> dict[str, Command]:
+    def commands(self) -> Mapping[str, Command]:
         return self.registry.commands
-
-    # -- what cogs call from their setup(bot) -------------------------------------------
-
-    def add_tool(self, func: ToolFunc | Tool, *, name: str | None = None) -> Tool:
-        tool = func if isinstance(func, Tool) else make_tool(func, name=name)
-        self.registry.add_tool(tool)
-        return tool
-
-    def add_command(self, command: Command) -> None:
-        self.registry.add_command(command)
-
-    async def load_cogs(self, package: str) -> None:
-        """Import every module of the cogs package and await its `setup(bot)`."""
-        root = importlib.import_module(package)
-        for module_info in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
-            name = f"{package}.{module_info.name}"
-            try:
-                module = importlib.import_module(name)
-                setup: Callable | None = getattr(module, "setup", None)
-                if setup is None:
-                    raise CogError(f"cog {name} has no `async def setup(bot)`")
-                await setup(self)
-            except CogError:
-                raise
-            except Exception as exc:
-                log.exception("cog %s failed to load", name)
-                raise CogError(f"cog {name} failed to load: {exc}") from exc
-
-    async def load_agents(self, card_dirs: Iterable[Path]) -> None:
-        self.registry.build_agents(load_cards(card_dirs))
-        routable = self.registry.routable_cards
-        # Embedding the cards is CPU work, or a network call with the openai backend:
-        # off the event loop, which may be serving that very endpoint (tests do).
-        matcher = await asyncio.to_thread(build_matcher, self.settings, routable)
-        tiebreak = None
-        if self.settings.router_llm_tiebreak:
-            tiebreak = LLMTieBreak(self.llm, {c.name: c for c in routable}, self.store)
-        self.router = Router(
-            [card.name for card in routable],
-            self.store,
-            matcher,
-            claims=[self.pipelines.claim],
-            switch_margin=self.settings.router_switch_margin,
-            abstain=self.settings.router_abstain,
-            tiebreak=tiebreak,
-            tie_margin=self.settings.router_tie_margin,
-        )
 
     # -- the message path ----------------------------------------------------------------
 
@@ -217,9 +129,9 @@ class Bot:
             return Outcome(Status.DUPLICATE)
         if not message.text.strip():
             return await self._reject(responder, "There is nothing to answer in that message.")
-        assert self.router is not None, "Bot.load_agents must run before messages arrive"
         try:
-            route = await self.router.route(message)
+            with charged_to("router", key=message.key):  # an LLM tie-break, if any
+                route = await self.router.route(message)
         except UnknownAgentError as exc:
             return await self._reject(responder, f"Sorry, {exc}.")
         history = await self.store.history(message.key, limit=HISTORY_LIMIT)
@@ -242,14 +154,15 @@ class Bot:
             route=route,
             llm=self.llm,
             responder=responder,
-            history=fit_history(history, self.settings.history_token_budget),
+            history=fit_history(history, self.history_token_budget),
         )
         return await self._run_agent(turn)
 
     async def _run_agent(self, turn: Turn) -> Outcome:
         route = turn.route
         try:
-            answer = await self.registry.agents[route.agent].handle(turn)
+            with charged_to(route.agent, key=turn.message.key):
+                answer = await self.registry.agents[route.agent].handle(turn)
         except LLMError as exc:
             log.warning("agent %s in %s: %s", route.agent, turn.message.key, exc)
             await self._tell(turn.responder, f"⚠️ {exc}")
@@ -266,15 +179,9 @@ class Bot:
         return Outcome(Status.ANSWERED, route, answer)
 
     async def _remember(self, key: ConversationKey, agent: str, answer: Answer) -> None:
+        # Its tokens were charged call by call as the answer was made (llm/metering.py).
         await self.store.add_message(
             key, "assistant", answer.text, agent=agent, tokens=answer.usage.completion_tokens
-        )
-        await self.store.record_usage(
-            key,
-            agent=agent,
-            model=answer.model,
-            prompt_tokens=answer.usage.prompt_tokens,
-            completion_tokens=answer.usage.completion_tokens,
         )
 
     async def _decline(self, key: ConversationKey, route: Route, responder: Responder) -> Outcome:
@@ -313,15 +220,8 @@ class Bot:
         if command is None:
             known = ", ".join(self.commands)
             return CommandReply(f"Unknown command '{name}'. Try: {known}", ok=False)
-        context = CommandContext(self, key, user_id, responder)
+        context = CommandContext(self.services, key, user_id, responder)
         try:
             return CommandReply(await command.handler(context, args))
         except CommandError as exc:
             return CommandReply(str(exc), ok=False)
-
-
-def default_card_dirs(settings: Settings) -> list[Path]:
-    dirs = [shipped_cards_dir()]
-    if settings.prompts_dir:
-        dirs.append(settings.prompts_dir)
-    return dirs

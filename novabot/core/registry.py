@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from novabot.agents.agent import Agent
 from novabot.agents.cards import CardError, ScopeCard
 from novabot.agents.tools import Tool
-from novabot.commands.builtin import Command
+from novabot.commands.command import Command
 
 AgentFactory = Callable[[ScopeCard, list[Tool], list[ScopeCard]], Agent]
 

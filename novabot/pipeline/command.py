@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from novabot.commands.builtin import Command, CommandContext, CommandError
+from novabot.commands.command import Command, CommandContext, CommandError
 from novabot.pipeline.plan import PlanError
 from novabot.pipeline.progress import render_details
 
@@ -30,14 +30,14 @@ async def pipeline_command(ctx: CommandContext, args: str) -> str:
 async def start(ctx: CommandContext, task: str) -> str:
     if ctx.responder is None:
         raise CommandError('start pipelines in a chat, or run: nova pipeline run "TASK"')
-    service = ctx.bot.pipelines
+    service = ctx.services.pipelines
     plan = await service.plan(task)
     run_id = await service.start(ctx.responder, plan)
     return f"Started pipeline #{run_id} ({len(plan.steps)} steps) in a thread of its own."
 
 
 async def list_runs(ctx: CommandContext) -> str:
-    runs = await ctx.bot.store.list_runs(limit=10)
+    runs = await ctx.services.store.list_runs(limit=10)
     if not runs:
         return "No pipelines yet. Start one with: pipeline <task>"
     return "\n".join(
@@ -50,7 +50,7 @@ async def list_runs(ctx: CommandContext) -> str:
 async def act_on_run(ctx: CommandContext, action: str, rest: str) -> str:
     run_text, _, step = rest.partition(" ")
     run_id = int(run_text)
-    executor = ctx.bot.pipelines.executor
+    executor = ctx.services.pipelines.executor
     if action == "show":
         return render_details(await executor.load(run_id))
     if action == "cancel":
@@ -65,7 +65,7 @@ async def act_on_run(ctx: CommandContext, action: str, rest: str) -> str:
         return f"Pipeline #{run_id} has nothing to retry."
     record = await executor.load(run_id)
     if ctx.responder is not None:
-        ctx.bot.pipelines.follow(run_id, ctx.responder)
+        ctx.services.pipelines.follow(run_id, ctx.responder)
     return f"Retrying {', '.join(again)} of pipeline #{record.id}."
 
 

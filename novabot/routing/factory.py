@@ -1,7 +1,8 @@
-"""Building the configured scope matcher for a set of cards."""
+"""Building the configured router: its scope matcher, thresholds and tie-break."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -9,10 +10,13 @@ from collections.abc import Sequence
 
 from novabot.agents.cards import ScopeCard
 from novabot.config import Settings
+from novabot.llm.client import LLM
 from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
 from novabot.routing.lexical import LexicalMatcher
+from novabot.routing.router import Claim, Router, RoutingMemory
 from novabot.routing.scope import ScopeMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
+from novabot.routing.tiebreak import LLMTieBreak
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +58,30 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
         time.perf_counter() - started,
     )
     return matcher
+
+
+async def build_router(
+    settings: Settings,
+    cards: Sequence[ScopeCard],
+    memory: RoutingMemory,
+    llm: LLM,
+    *,
+    claims: Sequence[Claim] = (),
+) -> Router:
+    """The router over the routable `cards`, configured as `settings` say."""
+    # Embedding the cards is CPU work, or a network call with the openai backend:
+    # off the event loop, which may be serving that very endpoint (tests do).
+    matcher = await asyncio.to_thread(build_matcher, settings, cards)
+    tiebreak = None
+    if settings.router_llm_tiebreak:
+        tiebreak = LLMTieBreak(llm, {card.name: card for card in cards})
+    return Router(
+        [card.name for card in cards],
+        memory,
+        matcher,
+        claims=claims,
+        switch_margin=settings.router_switch_margin,
+        abstain=settings.router_abstain,
+        tiebreak=tiebreak,
+        tie_margin=settings.router_tie_margin,
+    )

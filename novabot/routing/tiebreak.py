@@ -1,9 +1,9 @@
 """The optional LLM tie-break: when the top two agents are too close to call.
 
 Off by default (`NOVA_ROUTER_LLM_TIEBREAK=1` turns it on). The LLM sees both scope cards
-and the message, and answers with one forced function call, `choose_agent`; every call is
-counted in the usage table under the `router` agent, and the choice is recorded in the
-routing decision.
+and the message, and answers with one forced function call, `choose_agent`; the call is
+charged to the `router` agent in the message's conversation (the bot routes inside
+`charged_to("router")`), and the choice is recorded in the routing decision.
 """
 
 from __future__ import annotations
@@ -12,15 +12,11 @@ import logging
 from collections.abc import Mapping
 
 from novabot.agents.cards import ScopeCard
-from novabot.core.message import ConversationKey
 from novabot.llm.client import LLM, LLMError
 from novabot.routing.router import TieBreakChoice
 from novabot.routing.scope import Candidate
-from novabot.store import Store
 
 log = logging.getLogger(__name__)
-USAGE_KEY = ConversationKey("nova", "router")
-"""Tie-break calls are not part of any one conversation; their usage is filed here."""
 _INSTRUCTIONS = (
     "You route one user message to exactly one of two agents. Read both scope cards, "
     "including what each does NOT do, and choose the agent whose scope the message is in. "
@@ -29,10 +25,9 @@ _INSTRUCTIONS = (
 
 
 class LLMTieBreak:
-    def __init__(self, llm: LLM, cards: Mapping[str, ScopeCard], store: Store) -> None:
+    def __init__(self, llm: LLM, cards: Mapping[str, ScopeCard]) -> None:
         self.llm = llm
         self.cards = dict(cards)
-        self.store = store
         self.calls = 0
 
     async def __call__(
@@ -54,7 +49,7 @@ class LLMTieBreak:
         ]
         self.calls += 1
         try:
-            arguments, answer = await self.llm.call_function(
+            arguments, _ = await self.llm.call_function(
                 messages,
                 name="choose_agent",
                 description="Route the message to the agent whose scope it is in.",
@@ -63,13 +58,6 @@ class LLMTieBreak:
         except LLMError as exc:
             log.warning("router tie-break failed, keeping the best score: %s", exc)
             return None
-        await self.store.record_usage(
-            USAGE_KEY,
-            agent="router",
-            model=answer.model,
-            prompt_tokens=answer.usage.prompt_tokens,
-            completion_tokens=answer.usage.completion_tokens,
-        )
         return _choice(arguments, names)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from novabot.app import build_app
 from novabot.config import Settings
 from novabot.core.bot import Bot
 from novabot.core.message import ConversationKey, Message
@@ -65,7 +66,8 @@ def conversation_with_a_pipeline(body: dict) -> Reply:
 
 async def test_start_pipeline_from_a_conversation(settings: Settings) -> None:
     async with FakeOpenAI(models=(MODEL,), default=conversation_with_a_pipeline) as fake:
-        bot = await Bot.start(settings.model_copy(update={"llm_base_url": fake.base_url}))
+        app = await build_app(settings.model_copy(update={"llm_base_url": fake.base_url}))
+        bot = app.bot
         try:
             responder = RecordingResponder(KEY)
             text = "hello, plan this and do it: summarise the report"
@@ -74,6 +76,6 @@ async def test_start_pipeline_from_a_conversation(settings: Settings) -> None:
             [thread] = responder.threads
             await eventually(lambda: thread.said == [("pipeline", "final answer")])
         finally:
-            await bot.close()
+            await app.close()
     tool_results = [m for r in fake.requests for m in r.body["messages"] if m["role"] == "tool"]
     assert tool_results[0]["content"] == "started pipeline #1 with 1 steps in a new thread"

@@ -8,6 +8,7 @@ import pytest
 
 from novabot.agents.agent import Agent
 from novabot.agents.turn import Turn
+from novabot.app import started_app
 from novabot.config import Settings
 from novabot.core.bot import Bot, Status
 from novabot.core.message import ConversationKey, Message
@@ -66,12 +67,9 @@ async def test_threads_do_not_share_history(bot: Bot, fake_openai: FakeOpenAI) -
 async def test_history_is_trimmed_to_the_token_budget_oldest_first(
     settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    bot = await Bot.start(settings.model_copy(update={"history_token_budget": 40}))
-    try:
+    async with started_app(settings.model_copy(update={"history_token_budget": 40})) as app:
         for n in range(6):
-            await bot.handle(message(f"hello number {n} " + "x" * 40), RecordingResponder())
-    finally:
-        await bot.close()
+            await app.bot.handle(message(f"hello number {n} " + "x" * 40), RecordingResponder())
     last = fake_openai.requests[-1].body["messages"]
     kept = [m["content"] for m in last[1:-1]]
     assert kept and len(kept) < 10

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from novabot.agents.cards import CardError, shipped_cards_dir
+from novabot.app import build_app
 from novabot.config import Settings
-from novabot.core.bot import Bot, CogError
+from novabot.core.cogs import CogError
 from novabot.core.message import ConversationKey, Message
 from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
 from tests.helpers import RecordingResponder
 
 COG = '''
-from novabot.commands.builtin import Command
+from novabot.commands.command import Command
 
 
 async def roll(sides: int = 6) -> int:
@@ -60,9 +61,10 @@ async def test_a_cog_adds_a_tool_and_a_command(
     cards = tmp_path / "cards"
     cards.mkdir()
     (cards / "gamer.md").write_text(CARD)
-    bot = await Bot.start(
+    app = await build_app(
         settings, cogs=("cogs", "dicecogs"), card_dirs=[shipped_cards_dir(), cards]
     )
+    bot = app.bot
     try:
         key = ConversationKey("test", "C1")
         reply = await bot.run_command(key, "U7", "dice", "20")
@@ -71,7 +73,7 @@ async def test_a_cog_adds_a_tool_and_a_command(
         responder = RecordingResponder()
         await bot.handle(Message(key, "roll a die for me", user_id="U7"), responder)
     finally:
-        await bot.close()
+        await app.close()
     assert responder.said == [("gamer", "You got 20")]
     assert fake_openai.requests[1].body["messages"][-1]["content"] == "20"
 
@@ -83,7 +85,7 @@ async def test_a_card_naming_an_unregistered_tool_is_refused(
     cards.mkdir()
     (cards / "gamer.md").write_text(CARD)
     with pytest.raises(CardError, match=r"gamer\.md: field 'tools': unknown tool 'roll'"):
-        await Bot.start(settings, card_dirs=[shipped_cards_dir(), cards])
+        await build_app(settings, card_dirs=[shipped_cards_dir(), cards])
 
 
 @pytest.mark.parametrize(
@@ -105,4 +107,4 @@ async def test_a_broken_cog_stops_start_up_with_its_name(
     make_package(tmp_path, package, {"broken": source})
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(CogError, match=re.escape(expected.replace("badcogs", package))):
-        await Bot.start(settings, cogs=(package,))
+        await build_app(settings, cogs=(package,))

@@ -86,6 +86,8 @@ class FakeOpenAI(LoopbackServer):
         self.default = default
         self.embedding_dimension = embedding_dimension
         self.requests: list[RecordedRequest] = []
+        self.served_tokens: list[tuple[int, int]] = []
+        """(prompt, completion) tokens of every chat completion answered, in order."""
         # Kept apart so the indexes of chat requests that tests assert on never shift.
         self.embedding_requests: list[RecordedRequest] = []
         self._queue: deque[Reply] = deque()
@@ -287,6 +289,7 @@ class FakeOpenAI(LoopbackServer):
         words = len((content or " ".join(args for _, _, args in calls)).split())
         completion = words if reply.completion_tokens is None else reply.completion_tokens
         delay = reply.chunk_delay_s if isinstance(reply, Text) else 0.0
+        self.served_tokens.append((reply.prompt_tokens, completion))
         return Answer(content, calls, usage_json(reply.prompt_tokens, completion), delay)
 
     def _encode(self, call: Call) -> tuple[str, str, str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from novabot.agents.cards import load_cards, shipped_cards_dir
-from novabot.cli.runtime import started_bot
+from novabot.app import started_app
 from novabot.config import Settings
 from novabot.core.bot import Bot, Status
 from novabot.core.message import ConversationKey, Message
+from novabot.llm.metering import charged_to
 from novabot.routing.scope import Candidate
-from novabot.routing.tiebreak import USAGE_KEY, LLMTieBreak
+from novabot.routing.tiebreak import LLMTieBreak
 from tests.fakes.openai_server import Call, Fail, FakeOpenAI, Text, ToolCalls
 from tests.helpers import RecordingResponder
 
@@ -27,7 +28,8 @@ async def test_an_uncovered_message_goes_to_chat_with_a_note(
 ) -> None:
     fake_openai.script(Text("Here is a sonnet."))
     strict = settings.model_copy(update={"router_threshold": 0.99})
-    async with started_bot(strict) as bot:
+    async with started_app(strict) as app:
+        bot = app.bot
         outcome = await bot.handle(message(NOBODYS), RecordingResponder())
     assert outcome.route and (outcome.route.agent, outcome.route.rule) == ("chat", "fallback")
     system = fake_openai.requests[0].body["messages"][0]["content"]
@@ -38,7 +40,8 @@ async def test_declining_says_so_and_names_the_closest_agents(
     settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
     declining = settings.model_copy(update={"router_threshold": 0.99, "router_abstain": "decline"})
-    async with started_bot(declining) as bot:
+    async with started_app(declining) as app:
+        bot = app.bot
         responder = RecordingResponder()
         outcome = await bot.handle(message(NOBODYS), responder)
         history = await bot.store.history(KEY)
@@ -52,7 +55,7 @@ async def test_declining_says_so_and_names_the_closest_agents(
 
 def tiebreak_for(bot: Bot) -> LLMTieBreak:
     cards = {card.name: card for card in load_cards([shipped_cards_dir()])}
-    return LLMTieBreak(bot.llm, cards, bot.store)
+    return LLMTieBreak(bot.llm, cards)
 
 
 TIED = (Candidate("translator", 0.4), Candidate("summarizer", 0.38))
@@ -64,7 +67,8 @@ async def test_the_llm_tiebreak_chooses_with_one_function_call_and_is_counted(
     choice_call = Call("choose_agent", {"agent": "summarizer", "reason": "asks for a gist"})
     fake_openai.script(ToolCalls((choice_call,)))
     tiebreak = tiebreak_for(bot)
-    choice = await tiebreak("give me the gist of this in French", *TIED)
+    with charged_to("router", key=KEY):  # as the bot routes
+        choice = await tiebreak("give me the gist of this in French", *TIED)
     assert choice and (choice.agent, choice.reason) == ("summarizer", "asks for a gist")
     [request] = fake_openai.requests
     assert request.body["tool_choice"] == {"type": "function", "function": {"name": "choose_agent"}}
@@ -76,7 +80,7 @@ async def test_the_llm_tiebreak_chooses_with_one_function_call_and_is_counted(
     prompt = request.body["messages"][1]["content"]
     assert "Agent translator:" in prompt and "Agent summarizer:" in prompt
     assert "Does NOT:" in prompt
-    [usage] = await bot.store.usage(USAGE_KEY)
+    [usage] = await bot.store.usage(KEY)
     assert usage.agent == "router" and tiebreak.calls == 1
 
 
@@ -105,7 +109,8 @@ async def test_tiebreak_is_off_by_default(bot: Bot) -> None:
 
 
 async def test_tiebreak_is_wired_when_enabled(settings: Settings) -> None:
-    async with started_bot(settings.model_copy(update={"router_llm_tiebreak": True})) as bot:
+    async with started_app(settings.model_copy(update={"router_llm_tiebreak": True})) as app:
+        bot = app.bot
         assert isinstance(bot.router.tiebreak, LLMTieBreak)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from novabot.agents.cards import load_cards, shipped_cards_dir
-from novabot.cli.runtime import started_bot
+from novabot.app import started_app
 from novabot.config import Settings
 from novabot.core.message import ConversationKey, Message
 from novabot.routing.embedding import EmbeddingError, MiniLMEmbedder, OpenAIEmbedder
@@ -43,7 +43,8 @@ async def test_the_openai_backend_embeds_through_the_endpoint(
         update={"router_backend": "openai", "router_embedding_model": MODEL}
     )
     fake_openai.script(Text("Buongiorno"))
-    async with started_bot(remote) as bot:
+    async with started_app(remote) as app:
+        bot = app.bot
         assert bot.router is not None
         assert isinstance(bot.router.matcher.embedder, OpenAIEmbedder)
         cards_embedded = len(fake_openai.embedding_requests)
@@ -61,7 +62,7 @@ async def test_an_unreachable_embedding_endpoint_stops_start_up(settings: Settin
         update={"router_backend": "openai", "router_embedding_base_url": "http://127.0.0.1:1/v1"}
     )
     with pytest.raises(EmbeddingError, match=r"127\.0\.0\.1:1"):
-        async with started_bot(remote):
+        async with started_app(remote):
             pass
 
 

@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from novabot.adapters.discord.adapter import DiscordAdapter
+from novabot.app import App, build_app
 from novabot.config import Settings
 from novabot.core.bot import Bot
 from tests.fakes.discord_gateway import (
@@ -112,7 +113,7 @@ class DiscordUsers:
 
 @dataclass
 class RunningDiscord(DiscordUsers):
-    bot: Bot
+    app: App
     adapter: DiscordAdapter
 
     async def stop(self) -> None:
@@ -120,7 +121,11 @@ class RunningDiscord(DiscordUsers):
         await self.adapter.stop()
         await self.bot.drain(5)
         await self.adapter.close()
-        await self.bot.close()
+        await self.app.close()
+
+    @property
+    def bot(self) -> Bot:
+        return self.app.bot
 
 
 StartDiscord = Callable[[], Awaitable[RunningDiscord]]
@@ -134,10 +139,10 @@ async def start_discord(
 
     async def start() -> RunningDiscord:
         chosen = discord_settings(settings, fake_discord)
-        bot = await Bot.start(chosen)
-        adapter = DiscordAdapter(bot, chosen, guild_ready_timeout=0.05)
+        app = await build_app(chosen)
+        adapter = DiscordAdapter(app.bot, chosen, guild_ready_timeout=0.05)
         await adapter.start()
-        running.append(RunningDiscord(fake_discord, bot, adapter))
+        running.append(RunningDiscord(fake_discord, app, adapter))
         return running[-1]
 
     yield start

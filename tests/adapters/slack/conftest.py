@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from novabot.adapters.slack.adapter import SlackAdapter
+from novabot.app import App, build_app
 from novabot.config import Settings
 from novabot.core.bot import Bot
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers, slash_body
@@ -23,7 +24,7 @@ SECRET = "signing-secret"
 
 @dataclass
 class RunningSlack:
-    bot: Bot
+    app: App
     adapter: SlackAdapter
     fake: FakeSlack
     url: str
@@ -37,7 +38,11 @@ class RunningSlack:
         await self.adapter.stop()
         await self.bot.drain(5)
         await self.adapter.close()
-        await self.bot.close()
+        await self.app.close()
+
+    @property
+    def bot(self) -> Bot:
+        return self.app.bot
 
     async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str, float]:
         started = time.monotonic()
@@ -88,11 +93,11 @@ async def start_slack(settings: Settings, fake_slack: FakeSlack) -> AsyncIterato
 
     async def start(**update: Any) -> RunningSlack:
         final = chosen.model_copy(update=update)
-        bot = await Bot.start(final)
-        adapter = SlackAdapter(bot, final)
+        app = await build_app(final)
+        adapter = SlackAdapter(app.bot, final)
         await adapter.start()
         url = f"http://127.0.0.1:{final.http_port}/slack/events"
-        running.append(RunningSlack(bot, adapter, fake_slack, url))
+        running.append(RunningSlack(app, adapter, fake_slack, url))
         return running[-1]
 
     yield start

@@ -68,7 +68,7 @@ async def test_nova_run_resumes_an_interrupted_pipeline(
     running = await start_slack()
     key = ConversationKey("slack", "C1", "500.1")
     plan = parse_plan(PLAN, "test")
-    run_id = await running.bot.pipelines.executor.create(key, plan)
+    run_id = await running.app.pipelines.executor.create(key, plan)
     await running.bot.store.start_step(run_id, "sum")  # as if a crash hit mid-step
     fake_openai.script(Text("three bullets"), Text("Resumed summary."))
     await running.adapter.stop()

@@ -1,0 +1,125 @@
+"""The composition root: the one place that builds Nova's parts and wires them together.
+
+Order matters and is written once here: the store and the LLM client first; then the
+registry, which cogs fill with tools and commands; the pipeline service and the hand-off
+tools, which need only the registry (read at use), the LLM and the store; the agents from
+the scope cards; the router over them; and last the bot, which receives all of it built.
+Every part gets only what it uses; nothing reaches back through the bot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+
+from novabot.agents.cards import load_cards, shipped_cards_dir
+from novabot.agents.handoff import handoff_tools
+from novabot.commands.builtin import BUILTIN_COMMANDS
+from novabot.commands.command import Services
+from novabot.config import Settings
+from novabot.core.bot import Bot
+from novabot.core.cogs import CogSetup, load_cogs
+from novabot.core.registry import Registry
+from novabot.llm.client import LLM
+from novabot.pipeline.agent import PipelineAgent
+from novabot.pipeline.command import PIPELINE_COMMAND
+from novabot.pipeline.executor import Limits
+from novabot.pipeline.service import PIPELINE_AGENT, PipelineService
+from novabot.routing.factory import build_router
+from novabot.routing.router import Router
+from novabot.store import Store
+
+
+@dataclass(frozen=True)
+class App:
+    """Nova's parts, built and wired; `close()` releases them in reverse order."""
+
+    settings: Settings
+    store: Store
+    llm: LLM
+    registry: Registry
+    router: Router
+    pipelines: PipelineService
+    bot: Bot
+
+    async def close(self) -> None:
+        await self.pipelines.stop()
+        await self.llm.close()
+        await self.store.close()
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    cogs: Sequence[str] = ("cogs",),
+    card_dirs: Iterable[Path] | None = None,
+) -> App:
+    """Open the store, load the cogs and the scope cards, build the router and the bot."""
+    store = await Store.open(settings.db_path)
+    llm = LLM.from_settings(settings, usage_sink=store)
+    try:
+        return await _wire(settings, store, llm, cogs, card_dirs)
+    except BaseException:
+        await llm.close()
+        await store.close()
+        raise
+
+
+async def _wire(
+    settings: Settings,
+    store: Store,
+    llm: LLM,
+    cogs: Sequence[str],
+    card_dirs: Iterable[Path] | None,
+) -> App:
+    registry = Registry()
+    for command in (*BUILTIN_COMMANDS, PIPELINE_COMMAND):
+        registry.add_command(command)
+    parts = SimpleNamespace(store=store, llm=llm, registry=registry)
+    pipelines = PipelineService(parts, Limits.from_settings(settings))  # type: ignore[arg-type]
+    registry.agent_factories[PIPELINE_AGENT] = partial(PipelineAgent, service=pipelines)
+    for tool in handoff_tools(registry, llm, pipelines):
+        registry.add_tool(tool)
+    nova = CogSetup(registry, settings, store, llm)
+    for package in cogs:
+        await load_cogs(package, nova)
+    dirs = default_card_dirs(settings) if card_dirs is None else card_dirs
+    registry.build_agents(load_cards(dirs))
+    router = await build_router(
+        settings, registry.routable_cards, store, llm, claims=[pipelines.claim]
+    )
+    services = Services(store, registry, router, pipelines, registry.commands)
+    bot = Bot(
+        store=store,
+        llm=llm,
+        registry=registry,
+        router=router,
+        services=services,
+        history_token_budget=settings.history_token_budget,
+    )
+    return App(settings, store, llm, registry, router, pipelines, bot)
+
+
+@contextlib.asynccontextmanager
+async def started_app(
+    settings: Settings,
+    *,
+    cogs: Sequence[str] = ("cogs",),
+    card_dirs: Iterable[Path] | None = None,
+) -> AsyncIterator[App]:
+    app = await build_app(settings, cogs=cogs, card_dirs=card_dirs)
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+def default_card_dirs(settings: Settings) -> list[Path]:
+    dirs = [shipped_cards_dir()]
+    if settings.prompts_dir:
+        dirs.append(settings.prompts_dir)
+    return dirs
