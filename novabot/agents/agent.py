@@ -8,6 +8,7 @@ from novabot.agents.cards import ScopeCard
 from novabot.agents.tools import Tool
 from novabot.agents.turn import Turn, current_turn
 from novabot.llm.client import LLM, Answer, ChatMessage
+from novabot.routing.rules import RouteRule
 
 
 class Agent:
@@ -51,7 +52,7 @@ class Agent:
     async def messages_for(self, turn: Turn) -> list[ChatMessage]:
         """The prompt for a turn; agents that know more (a pipeline's run) add to it."""
         system = self.system_prompt
-        if turn.route.rule == "fallback":
+        if turn.route.rule == RouteRule.FALLBACK:
             # The router abstained: say so, so the agent answers as a generalist, not as
             # if the request were squarely its own.
             system += f"\n\nRouting note: {turn.route.reason}. {ABSTAIN_NOTE}"

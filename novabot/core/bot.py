@@ -30,6 +30,7 @@ from novabot.core.responder import Responder
 from novabot.llm.client import LLM, Answer, LLMError
 from novabot.llm.metering import charged_to
 from novabot.routing.router import Route, Router, UnknownAgentError
+from novabot.routing.rules import RouteRule
 from novabot.store import Store
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class Bot:
             message_id=message_id,
             candidates=[(c.agent, c.score) for c in route.candidates],
         )
-        if route.rule == "declined":
+        if route.rule == RouteRule.DECLINED:
             return await self._decline(message.key, route, responder)
         turn = Turn(
             message=message,

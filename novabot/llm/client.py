@@ -18,8 +18,8 @@ import openai
 
 from novabot.agents.tools import Tool
 from novabot.config import Settings
+from novabot.llm.errors import Hints, explain_api_error
 from novabot.llm.metering import UsageSink, current_charge
-from novabot.oneline import one_line
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,14 @@ class _Round:
     text: str
     calls: list[_ToolCall]
     usage: Usage
+
+
+_HINTS = Hints(
+    timeout="check the server or raise NOVA_LLM_TIMEOUT_S",
+    connection="start that server or set NOVA_LLM_BASE_URL (or OPENAI_API_KEY for OpenAI)",
+    auth="set NOVA_LLM_API_KEY or OPENAI_API_KEY",
+    model="set NOVA_LLM_MODEL",
+)
 
 
 class LLM:
@@ -271,29 +279,16 @@ class LLM:
 
     def _explain(self, exc: openai.APIError, model: str) -> LLMError:
         """One line naming the endpoint, what went wrong and what to change."""
-        where = f"the LLM endpoint {self.endpoint}"
-        tries = f"after {self.max_retries + 1} attempts" if self.max_retries else "(no retries)"
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMError(
-                f"{where} did not answer within {self.timeout_s:g}s {tries}; "
-                "check the server or raise NOVA_LLM_TIMEOUT_S"
+        return LLMError(
+            explain_api_error(
+                exc,
+                where=f"the LLM endpoint {self.endpoint}",
+                model=model,
+                timeout_s=self.timeout_s,
+                max_retries=self.max_retries,
+                hints=_HINTS,
             )
-        if isinstance(exc, openai.APIConnectionError):
-            return LLMError(
-                f"cannot reach {where} {tries}; start that server or set NOVA_LLM_BASE_URL "
-                "(or OPENAI_API_KEY for OpenAI)"
-            )
-        if isinstance(exc, openai.AuthenticationError):
-            return LLMError(f"{where} rejected the API key; set NOVA_LLM_API_KEY or OPENAI_API_KEY")
-        if isinstance(exc, openai.NotFoundError):
-            return LLMError(f"{where} does not serve the model '{model}'; set NOVA_LLM_MODEL")
-        if isinstance(exc, openai.RateLimitError):
-            return LLMError(f"{where} is rate-limiting Nova (HTTP 429) {tries}; try again later")
-        if isinstance(exc, openai.APIStatusError):
-            return LLMError(
-                f"{where} failed with HTTP {exc.status_code} {tries}: {one_line(exc.message, 200)}"
-            )
-        return LLMError(f"{where} sent an answer Nova cannot use: {one_line(str(exc), 200)}")
+        )
 
 
 def _json_object(text: str) -> dict[str, Any] | None:

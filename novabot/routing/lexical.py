@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from novabot.agents.cards import ScopeCard
+from novabot.routing.rules import RouteRule
 from novabot.routing.scope import Candidate
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -54,7 +55,7 @@ class LexicalMatcher:
     drowning its one telling word.
     """
 
-    name = "lexical"
+    name = RouteRule.LEXICAL
 
     def __init__(self, cards: Sequence[ScopeCard], *, threshold: float = 0.3) -> None:
         self.threshold = threshold

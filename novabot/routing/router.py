@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from novabot.core.message import ConversationKey, Message
+from novabot.routing.rules import RouteRule
 from novabot.routing.scope import Candidate, ScopeMatcher
 
 TOP_CANDIDATES = 5
@@ -37,9 +38,7 @@ class UnknownAgentError(Exception):
 @dataclass(frozen=True)
 class Route:
     agent: str
-    rule: str
-    """explicit, thread, channel, semantic/lexical (the matcher's name), tiebreak,
-    fallback, declined."""
+    rule: RouteRule
     reason: str
     score: float
     text: str
@@ -117,13 +116,13 @@ class Router:
     def _explicit(self, message: Message) -> Route | None:
         if message.agent:
             self._require_known(message.agent)
-            return Route(message.agent, "explicit", "named explicitly", 1.0, message.text)
+            return Route(message.agent, RouteRule.EXPLICIT, "named explicitly", 1.0, message.text)
         match = _ADDRESS.match(message.text)
         if not match or match.group(1).lower() not in self.agents:
             return None  # "@someone" that is not an agent is just text
         agent = match.group(1).lower()
         rest = message.text[match.end() :].strip() or message.text
-        return Route(agent, "explicit", f"addressed as @{agent}", 1.0, rest)
+        return Route(agent, RouteRule.EXPLICIT, f"addressed as @{agent}", 1.0, rest)
 
     async def _sticky(self, message: Message, ranking: list[Candidate]) -> Route | None:
         previous = await self.memory.last_agent(message.key)
@@ -139,13 +138,15 @@ class Router:
         ):
             return None  # "proofread this" after a translation is a new request
         reason = f"follow-up in a conversation {previous} answered"
-        return Route(previous, "thread", reason, 1.0, message.text)
+        return Route(previous, RouteRule.THREAD, reason, 1.0, message.text)
 
     async def _channel(self, message: Message) -> Route | None:
         bound = await self.memory.channel_agent(message.key.platform, message.key.channel_id)
         if bound not in self.agents:
             return None
-        return Route(bound, "channel", f"{bound} is this channel's agent", 1.0, message.text)
+        return Route(
+            bound, RouteRule.CHANNEL, f"{bound} is this channel's agent", 1.0, message.text
+        )
 
     def _clears(self, candidate: Candidate) -> bool:
         return candidate.score >= self.matcher.threshold_for(candidate.agent)
@@ -159,7 +160,7 @@ class Router:
             if decided:
                 return decided
         reason = f"best {self.matcher.name} match with {best.agent}'s scope"
-        return Route(best.agent, self.matcher.name, reason, best.score, message.text)
+        return Route(best.agent, RouteRule(self.matcher.name), reason, best.score, message.text)
 
     def _too_close(self, best: Candidate, second: Candidate) -> bool:
         return (
@@ -181,7 +182,7 @@ class Router:
             f"{best.agent} and {second.agent} were {margin:.2f} apart;"
             f" the LLM chose {chosen.agent}: {choice.reason}"
         )
-        return Route(chosen.agent, "tiebreak", reason, chosen.score, message.text)
+        return Route(chosen.agent, RouteRule.TIEBREAK, reason, chosen.score, message.text)
 
     def _fallback(self, message: Message, ranking: list[Candidate]) -> Route:
         closest = [c for c in ranking[:3] if c.score > 0]
@@ -190,7 +191,7 @@ class Router:
             reason = f"no agent's scope covers this (closest: {named})"
         else:
             reason = "no agent's scope covers this"
-        rule = "declined" if self.abstain == "decline" else "fallback"
+        rule = RouteRule.DECLINED if self.abstain == "decline" else RouteRule.FALLBACK
         score = ranking[0].score if ranking else 0.0
         return Route(self.fallback, rule, reason, score, message.text)
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import openai
 
-from novabot.oneline import one_line
+from novabot.llm.errors import Hints, explain_api_error
 from novabot.routing.embedding.base import EmbeddingError, normalize_rows
 
 BATCH_SIZE = 256  # inputs per request: well under every known server's limit (OpenAI: 2048)
@@ -84,18 +84,13 @@ class OpenAIEmbedder:
 
     def _explain(self, exc: openai.APIError) -> EmbeddingError:
         """One line naming the endpoint and what went wrong."""
-        where = f"the embedding endpoint {self.endpoint}"
-        tries = f"after {self.max_retries + 1} attempts" if self.max_retries else "(no retries)"
-        if isinstance(exc, openai.APITimeoutError):
-            return EmbeddingError(f"{where} did not answer within {self.timeout_s:g}s {tries}")
-        if isinstance(exc, openai.APIConnectionError):
-            return EmbeddingError(f"cannot reach {where} {tries}; is the server running?")
-        if isinstance(exc, openai.AuthenticationError):
-            return EmbeddingError(f"{where} rejected the API key")
-        if isinstance(exc, openai.NotFoundError):
-            return EmbeddingError(f"{where} does not serve the model '{self.model}'")
-        if isinstance(exc, openai.APIStatusError):
-            return EmbeddingError(
-                f"{where} failed with HTTP {exc.status_code} {tries}: {one_line(exc.message, 200)}"
+        return EmbeddingError(
+            explain_api_error(
+                exc,
+                where=f"the embedding endpoint {self.endpoint}",
+                model=self.model,
+                timeout_s=self.timeout_s,
+                max_retries=self.max_retries,
+                hints=Hints(),
             )
-        return EmbeddingError(f"{where} sent an answer Nova cannot use: {one_line(str(exc), 200)}")
+        )

@@ -19,6 +19,7 @@ import numpy as np
 
 from novabot.agents.cards import ScopeCard
 from novabot.routing.embedding import Embedder, EmbeddingCache, cache_key
+from novabot.routing.rules import RouteRule
 from novabot.routing.scope import Candidate
 from novabot.routing.semantic import logreg
 from novabot.routing.semantic.calibration import stratified_fold_ids, threshold_for_acceptance
@@ -94,7 +95,7 @@ class Boundary:
 class SemanticMatcher:
     """Ranks agents by calibrated probability that the message is in their scope."""
 
-    name = "semantic"
+    name = RouteRule.SEMANTIC
 
     def __init__(
         self,
