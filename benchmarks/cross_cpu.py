@@ -368,7 +368,7 @@ def _percent(share: float) -> str:
 def running_cost(model_dir: Path) -> str:
     """Load time, RSS and latency in a fresh process (one thread), so models don't mix."""
     code = (
-        "import resource, sys, time, numpy as np\n"
+        "import sys, time, numpy as np\n"
         "start = time.perf_counter()\n"
         "from novabot.embedding import MiniLMEmbedder\n"
         f"e = MiniLMEmbedder(__import__('pathlib').Path({str(model_dir)!r}))\n"
@@ -379,7 +379,9 @@ def running_cost(model_dir: Path) -> str:
         "for t in texts:\n"
         "    s = time.perf_counter(); e.embed([t])\n"
         "    times.append(1000 * (time.perf_counter() - s))\n"
-        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        # VmRSS, not ru_maxrss: a child's ru_maxrss keeps the parent's size from fork.
+        "status = open('/proc/self/status').read().split('VmRSS:')[1].split()[0]\n"
+        "rss = int(status) / 1024\n"
         "p50, p99 = np.percentile(times, [50, 99])\n"
         "print(f'p50 {p50:.2f} / p99 {p99:.2f} ms, load {load:.2f} s, RSS {rss:.0f} MB')\n"
     )
