@@ -2,7 +2,8 @@
 
 The graph is written op by op from the model's `model.safetensors` (BERT, 6 layers, hidden
 384, 12 heads, GELU, mean pooling), so neither torch nor transformers is needed, then its
-MatMul weights are quantised to int8 per channel with onnxruntime's `quantize_dynamic`.
+MatMul weights are quantised to 7-bit int8 per channel with onnxruntime's `quantize_dynamic`
+(`reduce_range`, so that every CPU's integer kernels compute the same sums).
 The 30522 x 384 word-embedding table is stored as int8 rows with one fp32 scale per row
 (fp16 is the fallback when that costs too much fidelity), which keeps the file near 24 MB.
 
@@ -243,7 +244,15 @@ def _describe_check(texts: Path | None, count: int, reference: Path | None) -> s
 
 
 def _quantize(model: onnx.ModelProto, scratch: Path, out: Path) -> None:
-    """int8 MatMul weights, one scale per output channel (per-tensor scales lose too much)."""
+    """int8 MatMul weights, one scale per output channel (per-tensor scales lose too much).
+
+    reduce_range keeps the weights in [-64, 64] (7 bits). On CPUs without VNNI (AVX2,
+    AVX-512BW) onnxruntime's u8 x s8 kernel adds two products into an int16 with
+    saturation (vpmaddubsw); with full-range weights about 0.7 % of those pairs clip, so
+    the same text got another vector there than on a VNNI, AMX or ARM CPU. With 7-bit
+    weights no pair can reach int16's limits (255 x 64 x 2 = 32640), so every CPU computes
+    the same integers (benchmarks/cross_cpu.py).
+    """
     source = scratch / "to_quantize.onnx"
     onnx.save(model, str(source))
     quantize_dynamic(
@@ -251,6 +260,7 @@ def _quantize(model: onnx.ModelProto, scratch: Path, out: Path) -> None:
         str(out),
         weight_type=QuantType.QInt8,
         per_channel=True,
+        reduce_range=True,
         op_types_to_quantize=["MatMul"],
     )
     quantized = onnx.load(str(out))
@@ -344,7 +354,7 @@ WordPiece vocabulary. `novabot.routing.embedding.MiniLMEmbedder` loads both.
 | sha256 | `{sha}` |
 | input | `ids`: int64[n], one text's token ids with `[CLS]`/`[SEP]`, n ≤ 256 |
 | output | `pooled`: float[384], the mean of the last layer's token vectors (L2-normalise it) |
-| weights | MatMuls int8 (symmetric, per output channel); word embeddings {table}; the rest fp32 |
+| weights | MatMuls 7-bit int8 (symmetric, per channel); word embeddings {table}; the rest fp32 |
 | fidelity | mean cosine {mean:.4f}, min {min:.4f} (see below) |
 | speed | p50 {p50:.2f} ms, p99 {p99:.2f} ms per text on one CPU thread (at export) |
 
@@ -363,7 +373,12 @@ under the same Apache-2.0 licence; the vocabulary file is copied unchanged.
 `scripts/export_minilm.py` writes the BERT encoder op by op from `model.safetensors`
 (token-type 0 folded into the position table, 1/√32 folded into the query weights, exact
 erf GELU), then quantises every MatMul weight to int8 per output channel with
-onnxruntime's `quantize_dynamic` (per-tensor scales were measurably worse). The word
+onnxruntime's `quantize_dynamic` (per-tensor scales were measurably worse), in 7 bits
+(`reduce_range`): onnxruntime's integer kernels without VNNI (AVX2, AVX-512BW) add two
+u8 x s8 products into an int16 with saturation, so full-range weights made the same text
+embed differently there than on VNNI, AMX or ARM CPUs (cosine as low as 0.98);
+7-bit weights cannot saturate, so every CPU computes the same integers
+(`benchmarks/cross_cpu.py`). The word
 embedding table is stored as {table}; with int8 rows a lookup is a Gather of the rows and
 of their scales, a Cast and a Mul. Activations stay fp32 and are quantised on the fly.
 

@@ -82,6 +82,8 @@ async def test_the_shipped_cards_pass_in_text_and_json(tmp_path: Path) -> None:
     assert "planner" not in agents  # not routable, so not linted
     assert set(report["overlap"]) == agents
     assert all(report["overlap"][a][a] == 0 for a in agents)
+    # Room below the 20 % gate, so a CPU whose kernels round differently cannot fail it.
+    assert max(share for row in report["overlap"].values() for share in row.values()) <= 0.15
 
 
 async def test_overlapping_cards_fail_and_name_the_pair(tmp_path: Path) -> None:
@@ -114,7 +116,9 @@ async def test_overlapping_cards_fail_and_name_the_pair(tmp_path: Path) -> None:
 async def test_png_writes_the_heat_map(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     png = tmp_path / "out.png"
-    result = await nova(tmp_path, "agents", "lint", "--png", str(png), env=cli_env(tmp_path))
+    # --max-overlap 1: the heat map is under test here, not whether the cards pass.
+    args = ("agents", "lint", "--max-overlap", "1", "--png", str(png))
+    result = await nova(tmp_path, *args, env=cli_env(tmp_path))
     assert result.code == 0, result.out + result.err
     assert png.read_bytes().startswith(PNG_SIGNATURE)
     assert result.out.splitlines()[-1] == f"heat map written to {png}"

@@ -323,6 +323,9 @@ def test_the_shipped_cards_pass(minilm_embedder: Embedder) -> None:
     assert set(report.agents) >= {"chat", "translator", "summarizer", "proofreader"}
     assert "planner" not in report.agents  # internal agents are not routed to
     assert not report.failed, format_report(report)
+    # Room below the 20 % gate, so a CPU whose kernels round differently cannot fail it.
+    worst = report.overlapping_pairs()[0] if report.overlapping_pairs() else ("", "", 0.0)
+    assert worst[2] <= 0.15, format_report(report)
 
 
 def test_the_heat_map_of_a_real_report_is_a_png(travel_report: LintReport, tmp_path: Path) -> None:

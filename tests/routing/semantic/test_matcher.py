@@ -165,4 +165,17 @@ def test_card_embeddings_are_cached_until_the_card_changes(tmp_path: Path) -> No
 
 def test_a_single_agent_gets_every_message() -> None:
     matcher = SemanticMatcher.from_cards([MATH], shared_minilm())
-    assert best(matcher, "anything at all") == ("math", 1.0)
+    # With one agent there is nothing to tell apart: the model gives it probability 1
+    # and no threshold is learnt, so even a message its `does_not` cuts still reaches it.
+    assert matcher.threshold == 0.0
+    texts = ["anything at all", "hello", "solve 3x - 4 = 11", "write an essay about Rome"]
+    assert matcher.model.probabilities(shared_minilm().embed(texts), texts).tolist() == [
+        [1.0]
+    ] * len(texts)
+    for text in texts:
+        agent, score = best(matcher, text)
+        assert agent == "math" and score > matcher.threshold_for("math")
+    # Clearly inside the scope the score is uncut; only `does_not` evidence lowers it.
+    # ("anything at all" is about as near "Write essays" as anything math does: no assert.)
+    assert best(matcher, "solve 3x - 4 = 11") == ("math", 1.0)
+    assert best(matcher, "write an essay about Rome")[1] < 0.5
