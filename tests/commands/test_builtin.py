@@ -70,7 +70,7 @@ async def test_why_shows_the_runner_up_and_the_margin(bot: Bot, fake_openai: Fak
 
 
 async def test_agents_shows_each_routable_agents_threshold(bot: Bot) -> None:
-    text = describe_agents(bot)
+    text = describe_agents(bot.services)
     assert bot.router is not None
     translator = bot.router.matcher.threshold_for("translator")
     block = next(b for b in text.split("\n\n") if b.startswith("translator:"))

@@ -91,7 +91,7 @@ async def test_a_card_naming_an_unregistered_tool_is_refused(
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("x = 1\n", "cog badcogs.broken has no `async def setup(bot)`"),
+        ("x = 1\n", "cog badcogs.broken has no `async def setup(nova)`"),
         ("async def setup(bot):\n    raise ValueError('no config')\n", "failed to load: no config"),
         ("import not_a_module\n", "failed to load: No module named 'not_a_module'"),
     ],

@@ -73,7 +73,7 @@ async def test_nova_run_resumes_an_interrupted_pipeline(
     fake_openai.script(Text("three bullets"), Text("Resumed summary."))
     await running.adapter.stop()
     stop = asyncio.Event()
-    service = asyncio.create_task(serve(running.bot, [running.adapter], grace_s=1, stop=stop))
+    service = asyncio.create_task(serve(running.app, [running.adapter], grace_s=1, stop=stop))
     await eventually(
         lambda: "Resumed summary." in [m["text"] for m in running.replies("C1", "500.1")]
     )

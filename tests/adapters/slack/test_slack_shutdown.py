@@ -22,7 +22,7 @@ async def shut_down_mid_answer(
     running = await start_slack()
     await running.adapter.stop()  # serve() starts it again
     stop = asyncio.Event()
-    service = asyncio.create_task(serve(running.bot, [running.adapter], grace_s=grace_s, stop=stop))
+    service = asyncio.create_task(serve(running.app, [running.adapter], grace_s=grace_s, stop=stop))
     await eventually(lambda: running.adapter.started)
     await running.event(MENTION)
     await running.fake.wait_for("chat.update")  # the answer is streaming
