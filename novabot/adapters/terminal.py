@@ -204,7 +204,7 @@ class StdinLines:
         fd = sys.stdin.fileno()
         ready: asyncio.Future[None] = loop.create_future()
         try:
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            loop.add_reader(fd, _resolve, ready)
         except PermissionError:  # a regular file: epoll refuses it, and it never blocks
             return os.read(fd, 65536)
         try:
@@ -216,3 +216,9 @@ class StdinLines:
 
 def exit_code(outcome: Outcome) -> int:
     return {Status.ANSWERED: 0, Status.DUPLICATE: 0, Status.REJECTED: 2}.get(outcome.status, 1)
+
+
+def _resolve(ready: asyncio.Future[None]) -> None:
+    """stdin is readable: wake the reader (once; the callback may fire again before)."""
+    if not ready.done():
+        ready.set_result(None)

@@ -23,9 +23,14 @@ _STOPWORDS = frozenset(
     very really too not no yes ok okay hey hi let let's i'm it's that's what's""".split()
 )
 # Nouns are first turned back into their verb, then one inflection is cut.
-_REWRITES = (("izations", "ize"), ("ization", "ize"), ("ations", "ate"), ("ation", "ate"))
+_REWRITES: tuple[tuple[str, str], ...] = (
+    ("izations", "ize"),
+    ("ization", "ize"),
+    ("ations", "ate"),
+    ("ation", "ate"),
+)
 _REWRITES += (("ators", "ate"), ("ator", "ate"), ("ies", "y"))
-_SUFFIXES = ("ions", "ion", "izing", "ising", "ize", "ise", "ing", "ed")
+_SUFFIXES: tuple[str, ...] = ("ions", "ion", "izing", "ising", "ize", "ise", "ing", "ed")
 _SUFFIXES += ("es", "er", "or", "ly", "s", "e", "y")
 
 

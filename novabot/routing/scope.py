@@ -16,7 +16,10 @@ class Candidate:
 class ScopeMatcher(Protocol):
     """Ranks agents for a message, best first (`SemanticMatcher`, `LexicalMatcher`)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """How the router's decisions name this matcher (a `RouteRule` value)."""
+        ...
 
     def rank(self, text: str) -> list[Candidate]: ...
 

@@ -38,7 +38,7 @@ _CJK_RANGES = (
     (0x2F800, 0x2FA1F),
 )
 # Pieces of ASCII text that need no per-character work beyond these substitutions.
-_ASCII_CLEAN = {c: None for c in range(32) if chr(c) not in _KEPT_CONTROLS}
+_ASCII_CLEAN: dict[int, str | None] = {c: None for c in range(32) if chr(c) not in _KEPT_CONTROLS}
 _ASCII_CLEAN.update({ord(c): " " for c in _KEPT_CONTROLS})
 _ASCII_CLEAN[0x7F] = None
 

@@ -136,7 +136,8 @@ def evaluate_clinc(
         calibration, _ = _score(matcher, splits["oos_val"])
         calibration_scores = np.array([s.score for s in calibration])
         threshold = threshold_for_recall(calibration_scores, task.target_recall)
-        in_t, oos_t, chosen = threshold, threshold, [threshold]
+        in_t, oos_t = np.full(in_scores.shape, threshold), np.full(oos_scores.shape, threshold)
+        chosen = [threshold]
     correct = np.array([s.agent == label for s, label in zip(scored_in, truth, strict=True)])
     score = _summarise(correct, in_scores >= in_t, oos_scores < oos_t, scored_in + scored_oos)
     score.backend = embedder.name

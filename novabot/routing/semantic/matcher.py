@@ -172,10 +172,10 @@ def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.nda
     for fold in range(folds):
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
         model = ScopeModel.train(
-            [texts[i] for i in train], [labels[i] for i in train], vectors[train]
+            [texts[i] for i in train.tolist()], [labels[i] for i in train.tolist()], vectors[train]
         )
-        probabilities = model.probabilities(vectors[test], [texts[i] for i in test])
-        for row, i in zip(probabilities, test, strict=True):
+        probabilities = model.probabilities(vectors[test], [texts[i] for i in test.tolist()])
+        for row, i in zip(probabilities, test.tolist(), strict=True):
             if model.labels[int(np.argmax(row))] == labels[i]:
                 held_out_scores.append(float(np.max(row)))
     learnt = threshold_for_acceptance(np.array(held_out_scores), ACCEPTED_EXAMPLES)
