@@ -54,13 +54,17 @@ async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     task = " ".join(args.task).strip()
     async with started_bot(settings) as bot:
-        executor = Executor(bot, Limits.from_settings(settings))
+        executor = executor_for(bot, settings)
         plan = await choose_plan(bot, settings, args, task)
         thread = args.thread or datetime.now().strftime("pipeline-%Y%m%d-%H%M%S")
         key = cli_key(thread)
         run_id = await executor.create(key, plan)
         print(f"Pipeline #{run_id} in thread {key.thread_id}: {plan.task}", flush=True)
         return await follow(executor, run_id)
+
+
+def executor_for(bot: Bot, settings: Settings) -> Executor:
+    return Executor(bot.store, bot.registry, bot.llm, Limits.from_settings(settings))
 
 
 async def choose_plan(bot: Bot, settings: Settings, args: argparse.Namespace, task: str) -> Plan:
@@ -97,7 +101,7 @@ async def follow(executor: Executor, run_id: int) -> int:
 async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     async with started_bot(settings) as bot:
-        executor = Executor(bot, Limits.from_settings(settings))
+        executor = executor_for(bot, settings)
         unfinished = await bot.store.unfinished_runs()
         if not unfinished:
             print("No unfinished pipeline runs.")
@@ -132,7 +136,7 @@ async def show_run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cancel_run(settings: Settings, args: argparse.Namespace) -> int:
     async with started_bot(settings) as bot:
-        cancelled = await Executor(bot, Limits.from_settings(settings)).cancel(args.id)
+        cancelled = await executor_for(bot, settings).cancel(args.id)
     print(
         f"Pipeline #{args.id} cancelled."
         if cancelled
@@ -144,7 +148,7 @@ async def cancel_run(settings: Settings, args: argparse.Namespace) -> int:
 async def retry_run(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     async with started_bot(settings) as bot:
-        executor = Executor(bot, Limits.from_settings(settings))
+        executor = executor_for(bot, settings)
         again = await executor.retry(args.id, args.step)
         if not again:
             print(f"Pipeline #{args.id} has no failed, skipped or cancelled step to retry.")

@@ -83,7 +83,9 @@ class Bot:
         self._active: set[asyncio.Task[object]] = set()
         for command in (*BUILTIN_COMMANDS, PIPELINE_COMMAND):
             self.registry.add_command(command)
-        self.pipelines = PipelineService(self, Limits.from_settings(settings))
+        self.pipelines = PipelineService(
+            store, store, self.registry, llm, Limits.from_settings(settings)
+        )
         self.registry.agent_factories[PIPELINE_AGENT] = partial(
             PipelineAgent, service=self.pipelines
         )

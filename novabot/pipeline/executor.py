@@ -1,5 +1,5 @@
 """The executor: runs a stored plan's steps, in parallel where their dependencies allow,
-checkpointing each step in SQLite before any step that needs it starts.
+checkpointing each step in the pipeline store before any step that needs it starts.
 
 A run can stop at any moment (a crash, a kill, a restart) and `run()` picks it up again:
 steps already `done` are never re-run, steps caught `running` start over, and the final
@@ -12,17 +12,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from novabot.agents.agent import Agent
+from novabot.agents.directory import AgentDirectory
 from novabot.config import Settings
 from novabot.core.message import ConversationKey
-from novabot.llm.client import Answer, LLMError
+from novabot.llm.client import LLM, Answer, LLMError
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
-from novabot.store import PipelineRunRecord, PipelineStepRecord
-
-if TYPE_CHECKING:
-    from novabot.core.bot import Bot
+from novabot.store import PipelineRunRecord, PipelineStepRecord, PipelineStore
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +59,14 @@ class StepFailed(Exception):
 
 
 class Executor:
-    def __init__(self, bot: Bot, limits: Limits) -> None:
-        self.bot = bot
-        self.store = bot.store
+    """Runs stored plans with the agents of `agents`, checkpointing each step in `store`."""
+
+    def __init__(
+        self, store: PipelineStore, agents: AgentDirectory, llm: LLM, limits: Limits
+    ) -> None:
+        self.store = store
+        self.agents = agents
+        self.llm = llm
         self.limits = limits
         self._active: dict[int, asyncio.Task[PipelineRunRecord]] = {}
 
@@ -178,7 +180,7 @@ class _Run:
             await self._attempt_until_done(plan, step)
 
     async def _attempt_until_done(self, plan: Plan, step: PlanStep) -> None:
-        agent = self.executor.bot.registry.agents[step.agent]
+        agent = self.executor.agents.agents[step.agent]
         request = step_request(plan, step, self.outputs)
         attempts = self.limits.step_retries + 1
         for attempt in range(1, attempts + 1):
@@ -210,7 +212,7 @@ class _Run:
             raise StepFailed(f"token budget of {self.limits.max_tokens} spent by this run")
         try:
             async with asyncio.timeout(self.limits.step_timeout_s):
-                answer = await agent.perform(self.executor.bot.llm, request)
+                answer = await agent.perform(self.executor.llm, request)
         except TimeoutError:
             raise StepFailed(f"no answer within {self.limits.step_timeout_s:g}s") from None
         except LLMError as exc:
@@ -245,7 +247,7 @@ class _Run:
         return final
 
     async def _aggregate(self, plan: Plan, steps: tuple[PipelineStepRecord, ...]) -> Answer:
-        agents = self.executor.bot.registry.agents
+        agents = self.executor.agents.agents
         aggregator = agents.get(AGGREGATOR) or agents["chat"]
         try:
             return await self._perform(aggregator, aggregation_request(plan, steps))
