@@ -18,6 +18,7 @@ from novabot.agents.directory import AgentDirectory
 from novabot.config import Settings
 from novabot.core.message import ConversationKey
 from novabot.llm.client import LLM, Answer, LLMError
+from novabot.llm.metering import charged_to
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
 from novabot.store import PipelineRunRecord, PipelineStepRecord, PipelineStore
 
@@ -136,6 +137,7 @@ class _Run:
         self.store = executor.store
         self.limits = executor.limits
         self.run_id = run_id
+        self.key: ConversationKey | None = None  # the run's conversation, once loaded
         self.on_change = on_change
         self.semaphore = asyncio.Semaphore(self.limits.concurrency)
         self.settled: dict[str, asyncio.Event] = {}
@@ -147,6 +149,7 @@ class _Run:
         record = await self.executor.load(self.run_id)
         if record.status in FINISHED:
             return record
+        self.key = record.key
         await self.store.reset_interrupted_steps(self.run_id)
         record = await self.executor.load(self.run_id)
         plan = Plan.model_validate_json(record.plan)
@@ -211,8 +214,10 @@ class _Run:
         if self.tokens >= self.limits.max_tokens:
             raise StepFailed(f"token budget of {self.limits.max_tokens} spent by this run")
         try:
-            async with asyncio.timeout(self.limits.step_timeout_s):
-                answer = await agent.perform(self.executor.llm, request)
+            # Every call made for this step, hand-offs too, counts against the run.
+            with charged_to(agent.name, key=self.key, run_id=self.run_id):
+                async with asyncio.timeout(self.limits.step_timeout_s):
+                    answer = await agent.perform(self.executor.llm, request)
         except TimeoutError:
             raise StepFailed(f"no answer within {self.limits.step_timeout_s:g}s") from None
         except LLMError as exc:

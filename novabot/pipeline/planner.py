@@ -9,6 +9,7 @@ import re
 
 from novabot.agents.directory import AgentDirectory
 from novabot.llm.client import LLM, ChatMessage
+from novabot.llm.metering import charged_to
 from novabot.pipeline.plan import Plan, PlanError, parse_plan, validate_plan
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,13 @@ _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
 async def make_plan(agents: AgentDirectory, llm: LLM, task: str, *, max_steps: int) -> Plan:
+    """A valid plan for `task` from the planner agent; its calls are charged to it, in the
+    caller's conversation."""
+    with charged_to(PLANNER):
+        return await _plan(agents, llm, task, max_steps)
+
+
+async def _plan(agents: AgentDirectory, llm: LLM, task: str, max_steps: int) -> Plan:
     planner = agents.agents.get(PLANNER)
     if planner is None:
         raise PlanError("no 'planner' scope card is loaded, so Nova cannot plan tasks")
