@@ -119,7 +119,7 @@ async def bench_nova(server: Server, tmp: Path, reps: int, fast_reps: int) -> No
     bot = await Bot.start(settings)
     # concurrency=WIDTH: the 4 steps of a wave all hold the semaphore at once.
     limits = Limits(max_steps=STEPS, concurrency=WIDTH, step_timeout_s=30, retry_backoff_s=0.01)
-    executor = Executor(bot, limits)
+    executor = Executor(bot.store, bot.registry, bot.llm, limits)
     plan = validate_plan(parse_plan(bench_plan(), "bench"), bot.registry.agents, max_steps=STEPS)
     runs = iter(range(1_000_000))
 
@@ -131,6 +131,7 @@ async def bench_nova(server: Server, tmp: Path, reps: int, fast_reps: int) -> No
         if record.status != "done":
             raise RuntimeError(f"benchmark run {run_id} ended {record.status}")
         server.fake.requests.clear()  # the fake records every request; keep memory flat
+        server.fake.served_usage.clear()
         return wall
 
     client = openai.AsyncOpenAI(base_url=server.fake.base_url, api_key="bench", max_retries=0)

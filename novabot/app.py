@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
 
 from novabot.agents.cards import load_cards, shipped_cards_dir
 from novabot.agents.handoff import handoff_tools
@@ -79,8 +78,7 @@ async def _wire(
     registry = Registry()
     for command in (*BUILTIN_COMMANDS, PIPELINE_COMMAND):
         registry.add_command(command)
-    parts = SimpleNamespace(store=store, llm=llm, registry=registry)
-    pipelines = PipelineService(parts, Limits.from_settings(settings))  # type: ignore[arg-type]
+    pipelines = PipelineService(store, store, registry, llm, Limits.from_settings(settings))
     registry.agent_factories[PIPELINE_AGENT] = partial(PipelineAgent, service=pipelines)
     for tool in handoff_tools(registry, llm, pipelines):
         registry.add_tool(tool)

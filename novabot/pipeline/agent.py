@@ -48,7 +48,7 @@ class PipelineAgent(Agent):
         return [*self.tools, *run_tools(self.service, run.id, turn)]
 
     async def _run(self, turn: Turn) -> PipelineRunRecord | None:
-        runs = await self.service.bot.store.list_runs(limit=1, key=turn.message.key)
+        runs = await self.service.store.list_runs(limit=1, key=turn.message.key)
         return runs[0] if runs else None
 
 

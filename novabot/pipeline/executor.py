@@ -1,5 +1,5 @@
 """The executor: runs a stored plan's steps, in parallel where their dependencies allow,
-checkpointing each step in SQLite before any step that needs it starts.
+checkpointing each step in the pipeline store before any step that needs it starts.
 
 A run can stop at any moment (a crash, a kill, a restart) and `run()` picks it up again:
 steps already `done` are never re-run, steps caught `running` start over, and the final
@@ -12,17 +12,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from novabot.agents.agent import Agent
+from novabot.agents.directory import AgentDirectory
 from novabot.config import Settings
 from novabot.core.message import ConversationKey
-from novabot.llm.client import Answer, LLMError
+from novabot.llm.client import LLM, Answer, LLMError
+from novabot.llm.metering import charged_to
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
-from novabot.store import PipelineRunRecord, PipelineStepRecord
-
-if TYPE_CHECKING:
-    from novabot.core.bot import Bot
+from novabot.store import PipelineRunRecord, PipelineStepRecord, PipelineStore
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +60,14 @@ class StepFailed(Exception):
 
 
 class Executor:
-    def __init__(self, bot: Bot, limits: Limits) -> None:
-        self.bot = bot
-        self.store = bot.store
+    """Runs stored plans with the agents of `agents`, checkpointing each step in `store`."""
+
+    def __init__(
+        self, store: PipelineStore, agents: AgentDirectory, llm: LLM, limits: Limits
+    ) -> None:
+        self.store = store
+        self.agents = agents
+        self.llm = llm
         self.limits = limits
         self._active: dict[int, asyncio.Task[PipelineRunRecord]] = {}
 
@@ -134,6 +137,7 @@ class _Run:
         self.store = executor.store
         self.limits = executor.limits
         self.run_id = run_id
+        self.key: ConversationKey | None = None  # the run's conversation, once loaded
         self.on_change = on_change
         self.semaphore = asyncio.Semaphore(self.limits.concurrency)
         self.settled: dict[str, asyncio.Event] = {}
@@ -145,6 +149,7 @@ class _Run:
         record = await self.executor.load(self.run_id)
         if record.status in FINISHED:
             return record
+        self.key = record.key
         await self.store.reset_interrupted_steps(self.run_id)
         record = await self.executor.load(self.run_id)
         plan = Plan.model_validate_json(record.plan)
@@ -178,7 +183,7 @@ class _Run:
             await self._attempt_until_done(plan, step)
 
     async def _attempt_until_done(self, plan: Plan, step: PlanStep) -> None:
-        agent = self.executor.bot.registry.agents[step.agent]
+        agent = self.executor.agents.agents[step.agent]
         request = step_request(plan, step, self.outputs)
         attempts = self.limits.step_retries + 1
         for attempt in range(1, attempts + 1):
@@ -209,8 +214,10 @@ class _Run:
         if self.tokens >= self.limits.max_tokens:
             raise StepFailed(f"token budget of {self.limits.max_tokens} spent by this run")
         try:
-            async with asyncio.timeout(self.limits.step_timeout_s):
-                answer = await agent.perform(self.executor.bot.llm, request)
+            # Every call made for this step, hand-offs too, counts against the run.
+            with charged_to(agent.name, key=self.key, run_id=self.run_id):
+                async with asyncio.timeout(self.limits.step_timeout_s):
+                    answer = await agent.perform(self.executor.llm, request)
         except TimeoutError:
             raise StepFailed(f"no answer within {self.limits.step_timeout_s:g}s") from None
         except LLMError as exc:
@@ -245,7 +252,7 @@ class _Run:
         return final
 
     async def _aggregate(self, plan: Plan, steps: tuple[PipelineStepRecord, ...]) -> Answer:
-        agents = self.executor.bot.registry.agents
+        agents = self.executor.agents.agents
         aggregator = agents.get(AGGREGATOR) or agents["chat"]
         try:
             return await self._perform(aggregator, aggregation_request(plan, steps))

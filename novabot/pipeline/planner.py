@@ -7,8 +7,9 @@ import json
 import logging
 import re
 
-from novabot.core.registry import Registry
+from novabot.agents.directory import AgentDirectory
 from novabot.llm.client import LLM, ChatMessage
+from novabot.llm.metering import charged_to
 from novabot.pipeline.plan import Plan, PlanError, parse_plan, validate_plan
 
 log = logging.getLogger(__name__)
@@ -17,13 +18,20 @@ PLANNER = "planner"
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
-async def make_plan(registry: Registry, llm: LLM, task: str, *, max_steps: int) -> Plan:
-    planner = registry.agents.get(PLANNER)
+async def make_plan(agents: AgentDirectory, llm: LLM, task: str, *, max_steps: int) -> Plan:
+    """A valid plan for `task` from the planner agent; its calls are charged to it, in the
+    caller's conversation."""
+    with charged_to(PLANNER):
+        return await _plan(agents, llm, task, max_steps)
+
+
+async def _plan(agents: AgentDirectory, llm: LLM, task: str, max_steps: int) -> Plan:
+    planner = agents.agents.get(PLANNER)
     if planner is None:
         raise PlanError("no 'planner' scope card is loaded, so Nova cannot plan tasks")
-    agents = [card.name for card in registry.routable_cards]
+    names = [card.name for card in agents.routable_cards]
     messages: list[ChatMessage] = [
-        {"role": "system", "content": planner.system_prompt + "\n\n" + agent_list(registry)},
+        {"role": "system", "content": planner.system_prompt + "\n\n" + agent_list(agents)},
         {"role": "user", "content": f"Task: {task}\n\nAt most {max_steps} steps."},
     ]
     error = ""
@@ -36,7 +44,7 @@ async def make_plan(registry: Registry, llm: LLM, task: str, *, max_steps: int) 
             temperature=planner.card.temperature,
         )
         try:
-            return validate_plan(read_plan(answer.text), agents, max_steps=max_steps)
+            return validate_plan(read_plan(answer.text), names, max_steps=max_steps)
         except PlanError as exc:
             error = str(exc)
             log.info("planner attempt %d gave an invalid plan: %s", attempt, error)
@@ -63,9 +71,9 @@ def read_plan(text: str) -> Plan:
     return parse_plan(data, "plan")
 
 
-def agent_list(registry: Registry) -> str:
+def agent_list(agents: AgentDirectory) -> str:
     lines = ["The agents you can use:"]
-    for card in registry.routable_cards:
+    for card in agents.routable_cards:
         lines.append(f"- {card.name}: {card.description}")
         lines += [f"    does: {item}" for item in card.does]
         lines += [f"    does not: {item}" for item in card.does_not]

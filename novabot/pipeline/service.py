@@ -6,18 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from novabot.agents.directory import AgentDirectory
 from novabot.core.message import ConversationKey, Message
 from novabot.core.responder import Responder
+from novabot.llm.client import LLM
 from novabot.pipeline.executor import Executor, Limits
 from novabot.pipeline.plan import Plan
 from novabot.pipeline.planner import make_plan
 from novabot.pipeline.progress import render_progress
 from novabot.routing.router import Route
-
-if TYPE_CHECKING:
-    from novabot.core.bot import Bot
+from novabot.routing.rules import RouteRule
+from novabot.store import MessageLog, PipelineRunRecord, PipelineStore
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +26,27 @@ ResponderFor = Callable[[ConversationKey], Responder | None]
 
 
 class PipelineService:
-    def __init__(self, bot: Bot, limits: Limits) -> None:
-        self.bot = bot
+    """Pipelines in chat, made of the parts it is handed: where runs are kept, where
+    answers join the history, the agents, the LLM and the limits."""
+
+    def __init__(
+        self,
+        store: PipelineStore,
+        history: MessageLog,
+        agents: AgentDirectory,
+        llm: LLM,
+        limits: Limits,
+    ) -> None:
+        self.store = store
+        self.history = history
+        self.agents = agents
+        self.llm = llm
         self.limits = limits
-        self.executor = Executor(bot, limits)
+        self.executor = Executor(store, agents, llm, limits)
         self._runs: set[asyncio.Task[None]] = set()
 
     async def plan(self, task: str) -> Plan:
-        return await make_plan(
-            self.bot.registry, self.bot.llm, task, max_steps=self.limits.max_steps
-        )
+        return await make_plan(self.agents, self.llm, task, max_steps=self.limits.max_steps)
 
     async def start(self, origin: Responder, plan: Plan) -> int:
         """Open the run's thread, store the run, and run it in the background."""
@@ -57,13 +68,13 @@ class PipelineService:
         record = await self.executor.load(run_id)
         live = await responder.live(render_progress(record))
 
-        async def on_change(run: object) -> None:
-            await live.update(render_progress(run))  # type: ignore[arg-type]
+        async def on_change(run: PipelineRunRecord) -> None:
+            await live.update(render_progress(run))
 
         async def post(answer: str) -> None:
             await responder.say(answer, agent=PIPELINE_AGENT)
             # In the thread's history, so follow-ups there reach the pipeline agent.
-            await self.bot.store.add_message(record.key, "assistant", answer, agent=PIPELINE_AGENT)
+            await self.history.add_message(record.key, "assistant", answer, agent=PIPELINE_AGENT)
 
         try:
             await self.executor.run(run_id, on_change=on_change, post=post)
@@ -78,7 +89,7 @@ class PipelineService:
     async def resume_all(self, responder_for: ResponderFor) -> list[int]:
         """Resume every unfinished run whose conversation an adapter can answer in."""
         resumed = []
-        for run_id in await self.bot.store.unfinished_runs():
+        for run_id in await self.store.unfinished_runs():
             record = await self.executor.load(run_id)
             responder = responder_for(record.key)
             if responder is not None:
@@ -95,10 +106,10 @@ class PipelineService:
 
     async def claim(self, message: Message) -> Route | None:
         """A message in a pipeline's thread goes to the pipeline agent (unless addressed)."""
-        if PIPELINE_AGENT not in self.bot.registry.agents:
+        if PIPELINE_AGENT not in self.agents.agents:
             return None
-        run_id = await self.bot.store.latest_run_id(message.key)
+        run_id = await self.store.latest_run_id(message.key)
         if run_id is None:
             return None
         reason = f"this thread is pipeline #{run_id}"
-        return Route(PIPELINE_AGENT, "pipeline", reason, 1.0, message.text)
+        return Route(PIPELINE_AGENT, RouteRule.PIPELINE, reason, 1.0, message.text)

@@ -5,8 +5,10 @@ async with await Store.open("~/.nova/nova.db") as store:
 """
 
 from novabot.store.errors import StoreError
+from novabot.store.memory import MemoryPipelineStore
 from novabot.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
-from novabot.store.pipeline_rows import RUN_STATUSES, STEP_STATUSES
+from novabot.store.pipeline_checks import RUN_STATUSES, STEP_STATUSES
+from novabot.store.protocols import MessageLog, PipelineStore
 from novabot.store.records import (
     PipelineRunRecord,
     PipelineStepRecord,
@@ -21,8 +23,11 @@ __all__ = [
     "MIGRATIONS",
     "RUN_STATUSES",
     "STEP_STATUSES",
+    "MemoryPipelineStore",
+    "MessageLog",
     "PipelineRunRecord",
     "PipelineStepRecord",
+    "PipelineStore",
     "RoutingRecord",
     "Store",
     "StoreError",

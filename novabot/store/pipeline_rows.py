@@ -1,30 +1,21 @@
-"""Pipeline rows: the statuses they may take, the checks before a write, how rows
-become records, and the small UPDATE helpers the pipeline store is made of."""
+"""Pipeline rows: how rows become records, and the small UPDATE helpers the SQLite
+pipeline store is made of (statuses and checks are in pipeline_checks.py)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
 
 from novabot.core.message import ConversationKey
 from novabot.store.database import Params, Transaction
 from novabot.store.errors import StoreError
+from novabot.store.pipeline_checks import no_run, no_step
 from novabot.store.records import (
     PipelineRunRecord,
     PipelineStepRecord,
     parse_optional_time,
     parse_time,
 )
-
-RUN_STATUSES = frozenset({"pending", "running", "done", "failed", "cancelled"})
-STEP_STATUSES = frozenset({"pending", "running", "done", "failed", "skipped", "cancelled"})
-FINISHED_RUN_STATUSES = frozenset({"done", "failed", "cancelled"})
-ANSWER_STATUSES = frozenset({"done", "failed"})
-FINISHED_STEP_STATUSES = frozenset({"done", "failed", "skipped", "cancelled"})
-
-StepSpec = tuple[str, str, str, Sequence[str]]
-"""(step_id, agent, instruction, depends_on), as `create_run` takes them."""
 
 # One statement for a run and all its steps, so a read never mixes two states.
 SELECT_RUNS = (
@@ -40,34 +31,6 @@ SELECT_RUNS = (
     " LEFT JOIN pipeline_steps s ON s.run_id = r.id"
     " {where} ORDER BY r.id DESC, s.position"
 )
-
-
-def check_status(status: str, allowed: frozenset[str], what: str) -> None:
-    # Fail here with a readable error rather than on the CHECK constraint.
-    if status not in allowed:
-        raise ValueError(f"{what} status must be one of {sorted(allowed)}, not {status!r}")
-
-
-def check_tokens(prompt_tokens: int, completion_tokens: int) -> None:
-    if prompt_tokens < 0 or completion_tokens < 0:
-        raise ValueError(
-            f"token counts must not be negative, not ({prompt_tokens}, {completion_tokens})"
-        )
-
-
-def check_steps(steps: Sequence[StepSpec]) -> None:
-    ids = [step[0] for step in steps]
-    duplicates = sorted({step_id for step_id in ids if ids.count(step_id) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate step ids: {duplicates}")
-    known = set(ids)
-    for step_id, _agent, _instruction, depends_on in steps:
-        # A str is a Sequence[str] too, and would silently become its characters.
-        if isinstance(depends_on, str):
-            raise TypeError(f"step {step_id!r}: depends_on must be a list of ids, not a str")
-        unknown = sorted(set(depends_on) - known)
-        if unknown:
-            raise ValueError(f"step {step_id!r} depends on unknown steps {unknown}")
 
 
 def step_from_row(run_id: int, row: sqlite3.Row) -> PipelineStepRecord:
@@ -120,7 +83,7 @@ def runs_from_rows(rows: list[sqlite3.Row]) -> list[PipelineRunRecord]:
 
 async def require_run(tx: Transaction, run_id: int) -> None:
     if await tx.fetchone("SELECT 1 FROM pipeline_runs WHERE id = ?", (run_id,)) is None:
-        raise StoreError(f"no pipeline run {run_id}")
+        raise StoreError(no_run(run_id))
 
 
 async def update_run(tx: Transaction, run_id: int, assignments: str, params: Params) -> None:
@@ -129,7 +92,7 @@ async def update_run(tx: Transaction, run_id: int, assignments: str, params: Par
         f"UPDATE pipeline_runs SET {assignments} WHERE id = ? RETURNING id", (*params, run_id)
     )
     if row is None:
-        raise StoreError(f"no pipeline run {run_id}")
+        raise StoreError(no_run(run_id))
 
 
 async def update_step(
@@ -143,7 +106,7 @@ async def update_step(
     )
     if row is None:
         await require_run(tx, run_id)
-        raise StoreError(f"run {run_id} has no step '{step_id}'")
+        raise StoreError(no_step(run_id, step_id))
     return row
 
 

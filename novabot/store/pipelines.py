@@ -15,18 +15,22 @@ from collections.abc import Sequence
 from novabot.core.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
 from novabot.store.errors import StoreError
-from novabot.store.pipeline_rows import (
-    ADD_TOKENS,
+from novabot.store.pipeline_checks import (
     ANSWER_STATUSES,
     FINISHED_RUN_STATUSES,
     FINISHED_STEP_STATUSES,
     RUN_STATUSES,
-    SELECT_RUNS,
     STEP_STATUSES,
     StepSpec,
     check_status,
+    check_step_ids,
     check_steps,
     check_tokens,
+    no_step,
+)
+from novabot.store.pipeline_rows import (
+    ADD_TOKENS,
+    SELECT_RUNS,
     require_run,
     runs_from_rows,
     update_run,
@@ -205,8 +209,7 @@ class PipelinesMixin(StoreBase):
         A final status (skipped, cancelled...) stamps finished_at.
         """
         check_status(status, STEP_STATUSES, "step")
-        if isinstance(step_ids, str):
-            raise TypeError("step_ids must be a list of ids, not a str")
+        wanted = check_step_ids(step_ids)
         now = now_text()
         if status == "pending":
             assignments = "status = ?, output = NULL, error = NULL, started_at = NULL,"
@@ -216,7 +219,6 @@ class PipelinesMixin(StoreBase):
             assignments, params = "status = ?, finished_at = ?", (status, now)
         else:
             assignments, params = "status = ?, finished_at = NULL", (status,)
-        wanted = list(dict.fromkeys(step_ids))
         async with self._db.transaction() as tx:
             await update_run(tx, run_id, "updated_at = ?", (now,))
             if not wanted:
@@ -230,7 +232,7 @@ class PipelinesMixin(StoreBase):
             updated = {row["step_id"] for row in rows}
             missing = [step_id for step_id in wanted if step_id not in updated]
             if missing:  # raising rolls the other steps' updates back
-                raise StoreError(f"run {run_id} has no step '{missing[0]}'")
+                raise StoreError(no_step(run_id, missing[0]))
 
     async def reset_interrupted_steps(self, run_id: int) -> list[str]:
         """Put steps left 'running' (by a crash) back to 'pending'; return their ids in order.

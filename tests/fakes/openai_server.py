@@ -86,10 +86,11 @@ class FakeOpenAI(LoopbackServer):
         self.default = default
         self.embedding_dimension = embedding_dimension
         self.requests: list[RecordedRequest] = []
-        self.served_tokens: list[tuple[int, int]] = []
-        """(prompt, completion) tokens of every chat completion answered, in order."""
         # Kept apart so the indexes of chat requests that tests assert on never shift.
         self.embedding_requests: list[RecordedRequest] = []
+        self.served_usage: list[tuple[JSON, JSON]] = []
+        """(request body, usage) of every chat answer whose token counts were sent, in order:
+        what a client's token accounting must add up to."""
         self._queue: deque[Reply] = deque()
         self._embedding_queue: deque[EmbeddingReply] = deque()
         super().__init__(port)
@@ -257,6 +258,7 @@ class FakeOpenAI(LoopbackServer):
         answer = self._resolve(reply)
         if body.get("stream"):
             return await self._stream(request, body, answer)
+        self.served_usage.append((body, answer.usage))
         return web.json_response(self._completion(body, answer))
 
     def _invalid_embedding_input(self, body: JSON) -> web.Response | None:
@@ -289,7 +291,6 @@ class FakeOpenAI(LoopbackServer):
         words = len((content or " ".join(args for _, _, args in calls)).split())
         completion = words if reply.completion_tokens is None else reply.completion_tokens
         delay = reply.chunk_delay_s if isinstance(reply, Text) else 0.0
-        self.served_tokens.append((reply.prompt_tokens, completion))
         return Answer(content, calls, usage_json(reply.prompt_tokens, completion), delay)
 
     def _encode(self, call: Call) -> tuple[str, str, str]:
@@ -335,6 +336,7 @@ class FakeOpenAI(LoopbackServer):
         if with_usage:
             chunk = {**envelope, "choices": [], "usage": answer.usage}
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.served_usage.append((body, answer.usage))
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response

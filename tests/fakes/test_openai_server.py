@@ -55,6 +55,8 @@ async def test_plain_text_reply_with_usage(fake_openai: FakeOpenAI) -> None:
     assert recorded.headers["authorization"] == "Bearer test"
     assert recorded.body["messages"] == USER
     assert fake_openai.last_user_text() == "what time is it?"
+    [(body, served)] = fake_openai.served_usage
+    assert body == recorded.body and served == completion.usage.model_dump(exclude_none=True)
     fake_openai.assert_all_consumed()
 
 
@@ -85,6 +87,8 @@ async def test_streamed_text_reassembles_and_reports_usage(fake_openai: FakeOpen
     assert chunks[-1].choices == []
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 5
     assert len({c.id for c in chunks}) == 1
+    [(_, served)] = fake_openai.served_usage
+    assert served == chunks[-1].usage.model_dump(exclude_none=True)
 
 
 async def test_stream_without_include_usage_has_no_usage_chunk(fake_openai: FakeOpenAI) -> None:
@@ -97,6 +101,7 @@ async def test_stream_without_include_usage_has_no_usage_chunk(fake_openai: Fake
         chunks = [chunk async for chunk in raw.parse()]
 
     assert all(c.choices and c.usage is None for c in chunks)
+    assert fake_openai.served_usage == []  # no token counts went out
 
 
 async def test_non_streamed_tool_call(fake_openai: FakeOpenAI) -> None:

@@ -49,9 +49,9 @@ async def test_usage_totals_equal_the_tokens_served(app: App, fake_openai: FakeO
     await executor.run(run_id)
 
     rows = await app.store.usage(None)
-    served = fake_openai.served_tokens
+    served = [usage for _, usage in fake_openai.served_usage]
     assert len(served) == 6 and sum(row.calls for row in rows) == 6
-    assert sum(row.prompt_tokens for row in rows) == sum(p for p, _ in served)
-    assert sum(row.completion_tokens for row in rows) == sum(c for _, c in served)
+    assert sum(row.prompt_tokens for row in rows) == sum(u["prompt_tokens"] for u in served)
+    assert sum(row.completion_tokens for row in rows) == sum(u["completion_tokens"] for u in served)
     calls = Counter({row.agent: row.calls for row in await app.store.usage(KEY)})
     assert calls["chat"] == 2 and calls["translator"] >= 1  # the hand-off, under its agent

@@ -1,11 +1,16 @@
-"""The executor: parallel where it can, checkpointed, bounded, and honest about failures."""
+"""The executor: parallel where it can, checkpointed, bounded, and honest about failures.
+
+Run on the in-memory pipeline store with no bot, router or model (see conftest.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
-from novabot.core.bot import Bot
+import pytest
+
 from novabot.core.message import ConversationKey
 from novabot.pipeline.executor import Executor, Limits
 from novabot.store import PipelineRunRecord
@@ -13,6 +18,8 @@ from tests.fakes.openai_server import Fail, FakeOpenAI, Slow, Text
 from tests.pipeline.steps import StepServer, make_plan, step_of
 
 KEY = ConversationKey("test", "C1", "pipeline-1")
+pytestmark = pytest.mark.usefixtures("no_bot_router_or_model")
+MakeExecutor = Callable[[Limits], Executor]
 
 
 def statuses(record: PipelineRunRecord) -> dict[str, str]:
@@ -65,8 +72,10 @@ async def test_a_failed_step_skips_only_its_dependents(
     assert "HTTP 400" in (failed.error or "") and failed.attempt == 3  # 1 try + 2 retries
 
 
-async def test_a_timed_out_step_is_retried(bot, steps: StepServer, fake_openai: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
-    executor = Executor(bot, Limits(step_timeout_s=0.3, step_retries=1, retry_backoff_s=0.01))
+async def test_a_timed_out_step_is_retried(
+    make_executor: MakeExecutor, steps: StepServer, fake_openai: FakeOpenAI
+) -> None:
+    executor = make_executor(Limits(step_timeout_s=0.3, step_retries=1, retry_backoff_s=0.01))
     steps.overrides["a"] = lambda n: Slow(2, Text("too late")) if n == 1 else Text("in time")
     record = await executor.run(await executor.create(KEY, make_plan(("a", "chat", []))))
     [a] = record.steps
@@ -126,9 +135,9 @@ async def test_retry_reruns_a_failed_step_and_what_follows(
 
 
 async def test_the_token_budget_stops_new_steps(
-    bot: Bot, steps: StepServer, fake_openai: FakeOpenAI
+    make_executor: MakeExecutor, steps: StepServer, fake_openai: FakeOpenAI
 ) -> None:
-    executor = Executor(bot, Limits(max_tokens=5, retry_backoff_s=0.01))
+    executor = make_executor(Limits(max_tokens=5, retry_backoff_s=0.01))
     plan = make_plan(("a", "chat", []), ("b", "chat", ["a"]))
     record = await executor.run(await executor.create(KEY, plan))
     assert statuses(record) == {"a": "done", "b": "failed"}

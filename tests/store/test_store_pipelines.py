@@ -1,9 +1,11 @@
-"""Pipeline runs and steps: round trips, step transitions, token totals, resuming."""
+"""Pipeline runs in SQLite: rows, durability, migrations and what only this store has.
+
+What every pipeline store does is the contract in conformance.py, run on SQLite by
+test_pipeline_store_conformance.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -11,212 +13,35 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from novabot.core.message import ConversationKey
-from novabot.store import LATEST_VERSION, PipelineRunRecord, Store, StoreError, migrate
-
-KEY = ConversationKey("slack", "C1", "T1")
-OTHER = ConversationKey("slack", "C2")
-PLAN = json.dumps({"steps": ["research", "write", "review"]})
-STEPS = [
-    ("research", "researcher", "find sources", []),
-    ("write", "writer", "draft the text", ["research"]),
-    ("review", "critic", "check the draft", ("research", "write")),
-]
+from novabot.store import LATEST_VERSION, Store, StoreError, migrate
+from tests.store.conformance import KEY, PLAN, new_run, run_of
 
 
-async def new_run(store: Store, key: ConversationKey = KEY, task: str = "write a report") -> int:
-    return await store.create_run(key, task, PLAN, STEPS)
-
-
-async def run_of(store: Store, run_id: int) -> PipelineRunRecord:
-    run = await store.get_run(run_id)
-    assert run is not None
-    return run
-
-
-async def test_create_and_get_round_trip(store: Store, count_rows: Callable[[str], int]) -> None:
-    run_id = await new_run(store)
-    run = await run_of(store, run_id)
-    assert (run.id, run.key, run.task, run.plan) == (run_id, KEY, "write a report", PLAN)
-    assert (run.status, run.answer, run.answer_posted) == ("pending", None, False)
-    assert (run.prompt_tokens, run.completion_tokens, run.finished_at) == (0, 0, None)
-    assert run.created_at == run.updated_at
-    assert run.created_at.tzinfo is not None
-    assert [s.step_id for s in run.steps] == ["research", "write", "review"]
-    assert [s.position for s in run.steps] == [0, 1, 2]
-    assert [s.agent for s in run.steps] == ["researcher", "writer", "critic"]
-    assert [s.depends_on for s in run.steps] == [(), ("research",), ("research", "write")]
-    for step in run.steps:
-        assert (step.run_id, step.status, step.attempt) == (run_id, "pending", 0)
-        assert (step.output, step.error, step.started_at, step.finished_at) == (None,) * 4
-        assert (step.prompt_tokens, step.completion_tokens) == (0, 0)
-    assert count_rows("pipeline_steps") == 3
-    assert await store.get_run(run_id + 1) is None
-
-
-async def test_key_without_thread_and_run_without_steps(store: Store) -> None:
-    run_id = await store.create_run(OTHER, "nothing to do", "[]", [])
-    run = await run_of(store, run_id)
-    assert (run.key, run.key.thread_id, run.steps) == (OTHER, None, ())
-
-
-async def test_create_run_validates_steps_before_writing(
+async def test_a_run_is_a_row_and_a_row_per_step(
     store: Store, count_rows: Callable[[str], int]
 ) -> None:
+    await new_run(store)
+    assert (count_rows("pipeline_runs"), count_rows("pipeline_steps")) == (1, 3)
+
+
+async def test_a_refused_run_writes_no_rows(store: Store, count_rows: Callable[[str], int]) -> None:
     with pytest.raises(ValueError, match="duplicate step ids"):
         await store.create_run(KEY, "t", PLAN, [("a", "x", "i", []), ("a", "y", "j", [])])
-    with pytest.raises(ValueError, match="unknown steps"):
-        await store.create_run(KEY, "t", PLAN, [("a", "x", "i", ["nope"])])
-    with pytest.raises(TypeError):
-        await store.create_run(KEY, "t", PLAN, [("ab", "x", "i", "a")])
-    assert count_rows("pipeline_runs") == 0
-    assert count_rows("conversations") == 0
+    assert count_rows("pipeline_runs") == count_rows("conversations") == 0
 
 
-async def test_list_runs_newest_first_and_by_key(store: Store) -> None:
-    first = await new_run(store, KEY, "one")
-    second = await new_run(store, OTHER, "two")
-    third = await new_run(store, KEY, "three")
-    assert [r.id for r in await store.list_runs()] == [third, second, first]
-    assert [r.id for r in await store.list_runs(limit=2)] == [third, second]
-    assert [r.id for r in await store.list_runs(key=KEY)] == [third, first]
-    assert [r.id for r in await store.list_runs(key=OTHER)] == [second]
-    assert await store.list_runs(key=ConversationKey("slack", "C1")) == []  # no thread
-    assert await store.list_runs(limit=0) == []
-    listed = await store.list_runs(limit=1)
-    assert listed == [await run_of(store, third)]
-    assert len(listed[0].steps) == 3
-
-
-async def test_start_step_increments_attempt_and_runs_the_run(store: Store) -> None:
-    run_id = await new_run(store)
-    assert await store.start_step(run_id, "research") == 1
-    run = await run_of(store, run_id)
-    assert run.status == "running"
-    assert run.updated_at >= run.created_at
-    step = run.steps[0]
-    assert (step.status, step.attempt, step.finished_at) == ("running", 1, None)
-    assert step.started_at is not None
-    await store.fail_step(run_id, "research", "timeout")
-    assert await store.start_step(run_id, "research") == 2
-    step = (await run_of(store, run_id)).steps[0]
-    assert (step.status, step.attempt, step.error, step.finished_at) == ("running", 2, None, None)
-    # A run already past pending keeps its status.
-    await store.set_run_status(run_id, "cancelled")
-    await store.start_step(run_id, "write")
-    assert (await run_of(store, run_id)).status == "cancelled"
-
-
-async def test_finish_step_adds_tokens_to_step_and_run(store: Store) -> None:
+async def test_add_run_tokens_outside_any_step(store: Store) -> None:
     run_id = await new_run(store)
     await store.start_step(run_id, "research")
-    await store.finish_step(run_id, "research", "3 sources", prompt_tokens=10, completion_tokens=5)
-    await store.start_step(run_id, "write")
-    await store.finish_step(run_id, "write", "draft", prompt_tokens=7, completion_tokens=3)
-    run = await run_of(store, run_id)
-    research, write, review = run.steps
-    assert (research.status, research.output, research.error) == ("done", "3 sources", None)
-    assert research.finished_at is not None and research.started_at is not None
-    assert research.finished_at >= research.started_at
-    assert (research.prompt_tokens, research.completion_tokens) == (10, 5)
-    assert (write.prompt_tokens, write.completion_tokens) == (7, 3)
-    assert (review.status, review.prompt_tokens) == ("pending", 0)
-    assert (run.prompt_tokens, run.completion_tokens) == (17, 8)
+    await store.finish_step(run_id, "research", "x", prompt_tokens=17, completion_tokens=8)
     await store.add_run_tokens(run_id, 100, 1)
     run = await run_of(store, run_id)
     assert (run.prompt_tokens, run.completion_tokens) == (117, 9)
-
-
-async def test_fail_skip_and_cancel(store: Store) -> None:
-    run_id = await new_run(store)
-    await store.start_step(run_id, "research")
-    await store.fail_step(run_id, "research", "no sources", prompt_tokens=4, completion_tokens=1)
-    await store.set_steps_status(run_id, ["write"], "skipped")
-    await store.set_steps_status(run_id, ["review"], "cancelled")
-    run = await run_of(store, run_id)
-    research, write, review = run.steps
-    assert (research.status, research.error, research.output) == ("failed", "no sources", None)
-    assert research.finished_at is not None
-    assert (research.prompt_tokens, research.completion_tokens) == (4, 1)
-    assert (run.prompt_tokens, run.completion_tokens) == (4, 1)
-    assert (write.status, write.attempt, write.started_at) == ("skipped", 0, None)
-    assert write.finished_at is not None
-    assert review.status == "cancelled"
-    await store.fail_step(run_id, "write", "upstream failed")  # tokens default to 0
-    assert (await run_of(store, run_id)).prompt_tokens == 4
-
-
-async def test_retry_back_to_pending_clears_results_but_keeps_attempts_and_tokens(
-    store: Store,
-) -> None:
-    run_id = await new_run(store)
-    for step_id in ("research", "write"):
-        await store.start_step(run_id, step_id)
-    await store.finish_step(run_id, "research", "old", prompt_tokens=2, completion_tokens=2)
-    await store.fail_step(run_id, "write", "boom")
-    await store.set_steps_status(run_id, ["research", "write", "research"], "pending")
-    research, write, _ = (await run_of(store, run_id)).steps
-    for step in (research, write):
-        assert (step.status, step.output, step.error) == ("pending", None, None)
-        assert (step.started_at, step.finished_at, step.attempt) == (None, None, 1)
-    assert research.prompt_tokens == 2  # spent tokens stay spent
-    assert await store.start_step(run_id, "research") == 2
-
-
-async def test_set_steps_status_is_all_or_nothing(store: Store) -> None:
-    run_id = await new_run(store)
-    with pytest.raises(StoreError, match=f"run {run_id} has no step 'ghost'"):
-        await store.set_steps_status(run_id, ["research", "ghost"], "skipped")
-    assert [s.status for s in (await run_of(store, run_id)).steps] == ["pending"] * 3
-    await store.set_steps_status(run_id, [], "skipped")  # a no-op on a known run
-    with pytest.raises(StoreError, match="no pipeline run 999"):
-        await store.set_steps_status(999, [], "skipped")
-
-
-async def test_reset_interrupted_steps(store: Store) -> None:
-    run_id = await new_run(store)
-    await store.start_step(run_id, "research")
-    await store.finish_step(run_id, "research", "ok", prompt_tokens=1, completion_tokens=1)
-    await store.start_step(run_id, "review")
-    await store.start_step(run_id, "write")
-    assert await store.reset_interrupted_steps(run_id) == ["write", "review"]
-    research, write, review = (await run_of(store, run_id)).steps
-    assert (research.status, research.output) == ("done", "ok")
-    for step in (write, review):
-        assert (step.status, step.started_at, step.attempt) == ("pending", None, 1)
-    assert await store.reset_interrupted_steps(run_id) == []
-
-
-async def test_unfinished_runs_oldest_first(store: Store) -> None:
-    ids = [await new_run(store, task=f"t{i}") for i in range(5)]
-    await store.start_step(ids[1], "research")  # running
-    await store.set_run_status(ids[2], "done")
-    await store.set_run_status(ids[3], "cancelled")
-    await store.save_answer(ids[4], "sorry", "failed")
-    assert await store.unfinished_runs() == [ids[0], ids[1]]
-
-
-async def test_set_run_status_sets_and_clears_finished_at(store: Store) -> None:
-    run_id = await new_run(store)
-    await store.set_run_status(run_id, "failed")
-    run = await run_of(store, run_id)
-    assert run.status == "failed" and run.finished_at is not None
-    await store.set_run_status(run_id, "running")  # resumed by hand
-    run = await run_of(store, run_id)
-    assert (run.status, run.finished_at) == ("running", None)
-
-
-async def test_save_answer_and_claim_answer_post_once(store: Store) -> None:
-    run_id = await new_run(store)
-    await store.save_answer(run_id, "the report", "done", prompt_tokens=5, completion_tokens=6)
-    run = await run_of(store, run_id)
-    assert (run.answer, run.status, run.answer_posted) == ("the report", "done", False)
-    assert (run.prompt_tokens, run.completion_tokens) == (5, 6)
-    assert run.finished_at is not None
-    results = await asyncio.gather(*(store.claim_answer_post(run_id) for _ in range(20)))
-    assert results.count(True) == 1
-    assert (await run_of(store, run_id)).answer_posted is True
-    assert await store.claim_answer_post(run_id) is False
+    with pytest.raises(ValueError, match="negative"):
+        await store.add_run_tokens(run_id, 0, -5)
+    with pytest.raises(StoreError, match=f"no pipeline run {run_id + 1}"):
+        await store.add_run_tokens(run_id + 1, 1, 1)
+    assert (await run_of(store, run_id)).prompt_tokens == 117
 
 
 async def test_claimed_answer_post_survives_reopen(db_path: Path) -> None:
@@ -229,77 +54,6 @@ async def test_claimed_answer_post_survives_reopen(db_path: Path) -> None:
         assert await store.claim_answer_post(run_id) is False
         assert await store.claim_answer_post(other_id) is True
         assert (await run_of(store, run_id)).answer == "answer"
-
-
-async def test_invalid_statuses_raise_value_error(
-    store: Store, count_rows: Callable[[str], int]
-) -> None:
-    run_id = await new_run(store)
-    with pytest.raises(ValueError, match="run status"):
-        await store.set_run_status(run_id, "skipped")
-    with pytest.raises(ValueError, match="step status"):
-        await store.set_steps_status(run_id, ["research"], "finished")
-    with pytest.raises(ValueError):
-        await store.save_answer(run_id, "x", "running")
-    with pytest.raises(ValueError):
-        await store.set_run_status(999, "bogus")  # checked before the run is looked up
-    with pytest.raises(ValueError, match="negative"):
-        await store.finish_step(run_id, "research", "x", prompt_tokens=-1, completion_tokens=0)
-    with pytest.raises(ValueError, match="negative"):
-        await store.add_run_tokens(run_id, 0, -5)
-    run = await run_of(store, run_id)
-    assert (run.status, run.answer, run.prompt_tokens) == ("pending", None, 0)
-
-
-async def test_unknown_ids_raise_store_error(store: Store) -> None:
-    run_id = await new_run(store)
-    no_run = f"no pipeline run {run_id + 1}"
-    writes = [
-        store.set_run_status(run_id + 1, "done"),
-        store.start_step(run_id + 1, "research"),
-        store.finish_step(run_id + 1, "research", "x", prompt_tokens=0, completion_tokens=0),
-        store.fail_step(run_id + 1, "research", "x"),
-        store.set_steps_status(run_id + 1, ["research"], "skipped"),
-        store.reset_interrupted_steps(run_id + 1),
-        store.save_answer(run_id + 1, "x", "done"),
-        store.claim_answer_post(run_id + 1),
-        store.add_run_tokens(run_id + 1, 1, 1),
-    ]
-    for write in writes:
-        with pytest.raises(StoreError) as raised:
-            await write
-        assert str(raised.value) == no_run
-    no_step = f"run {run_id} has no step 'ghost'"
-    for write in [
-        store.start_step(run_id, "ghost"),
-        store.finish_step(run_id, "ghost", "x", prompt_tokens=1, completion_tokens=1),
-        store.fail_step(run_id, "ghost", "x", prompt_tokens=1),
-    ]:
-        with pytest.raises(StoreError) as raised:
-            await write
-        assert str(raised.value) == no_step
-    # Nothing of the failed writes landed, the run's tokens included.
-    run = await run_of(store, run_id)
-    assert (run.status, run.prompt_tokens, run.completion_tokens) == ("pending", 0, 0)
-
-
-async def test_50_concurrent_finish_steps_on_one_run(store: Store) -> None:
-    steps = [(f"s{i}", "worker", f"part {i}", []) for i in range(50)]
-    run_id = await store.create_run(KEY, "fan out", "{}", steps)
-    attempts = await asyncio.gather(*(store.start_step(run_id, f"s{i}") for i in range(50)))
-    assert attempts == [1] * 50
-    # gather() re-raises the first failure, e.g. sqlite3.OperationalError 'database is locked'.
-    await asyncio.gather(
-        *(
-            store.finish_step(run_id, f"s{i}", f"out {i}", prompt_tokens=i, completion_tokens=2 * i)
-            for i in range(50)
-        )
-    )
-    run = await run_of(store, run_id)
-    assert [s.step_id for s in run.steps] == [f"s{i}" for i in range(50)]
-    assert all(s.status == "done" and s.output == f"out {s.position}" for s in run.steps)
-    assert all(s.prompt_tokens == s.position for s in run.steps)
-    assert (run.prompt_tokens, run.completion_tokens) == (sum(range(50)), 2 * sum(range(50)))
 
 
 async def test_deleting_a_conversation_cascades_to_runs_and_steps(
@@ -349,37 +103,3 @@ async def test_version_2_database_is_upgraded_with_data_intact(tmp_path: Path) -
         async with store._db.transaction() as tx:
             row = await tx.fetchone("SELECT conversation_id FROM pipeline_runs")
         assert row is not None and row[0] == 1
-
-
-async def test_reopen_run_allows_one_new_answer_post(store: Store) -> None:
-    run_id = await store.create_run(
-        ConversationKey("t", "c", "th"), "task", "{}", [("a", "chat", "x", [])]
-    )
-    await store.save_answer(run_id, "first", "done")
-    assert await store.claim_answer_post(run_id)
-    await store.reopen_run(run_id)
-    reopened = await store.get_run(run_id)
-    assert reopened is not None
-    assert (reopened.status, reopened.answer, reopened.answer_posted) == ("pending", None, False)
-    assert await store.claim_answer_post(run_id) and not await store.claim_answer_post(run_id)
-
-
-async def test_run_status_is_the_cheap_check(store: Store) -> None:
-    run_id = await store.create_run(
-        ConversationKey("t", "c"), "task", "{}", [("a", "chat", "x", [])]
-    )
-    assert await store.run_status(run_id) == "pending"
-    await store.set_run_status(run_id, "cancelled")
-    assert await store.run_status(run_id) == "cancelled"
-    assert await store.run_status(run_id + 1) is None
-
-
-async def test_latest_run_id_of_a_conversation(store: Store) -> None:
-    key = ConversationKey("t", "c", "thread")
-    assert await store.latest_run_id(key) is None
-    await store.create_run(key, "first", "{}", [("a", "chat", "x", [])])
-    newest = await store.create_run(key, "second", "{}", [("a", "chat", "x", [])])
-    await store.create_run(
-        ConversationKey("t", "c", "other"), "elsewhere", "{}", [("a", "chat", "x", [])]
-    )
-    assert await store.latest_run_id(key) == newest
