@@ -11,6 +11,7 @@ from novabot.adapters.terminal import cli_key
 from novabot.agents.cards import shipped_cards_dir
 from novabot.cli.runtime import App, UsageError, require_llm, started_app
 from novabot.config import Settings
+from novabot.llm.metering import charged_to
 from novabot.pipeline.executor import Executor
 from novabot.pipeline.plan import Plan, PlanError, load_plan_file, load_template, validate_plan
 from novabot.pipeline.progress import ChangePrinter, render_details
@@ -53,9 +54,10 @@ async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     task = " ".join(args.task).strip()
     async with started_app(settings) as app:
         executor = app.pipelines.executor
-        plan = await choose_plan(app, settings, args, task)
         thread = args.thread or datetime.now().strftime("pipeline-%Y%m%d-%H%M%S")
         key = cli_key(thread)
+        with charged_to("planner", key=key):
+            plan = await choose_plan(app, settings, args, task)
         run_id = await executor.create(key, plan)
         print(f"Pipeline #{run_id} in thread {key.thread_id}: {plan.task}", flush=True)
         return await follow(executor, run_id)

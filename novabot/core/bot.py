@@ -223,6 +223,9 @@ class Bot:
             return CommandReply(f"Unknown command '{name}'. Try: {known}", ok=False)
         context = CommandContext(self.services, key, user_id, responder)
         try:
-            return CommandReply(await command.handler(context, args))
+            # A command that asks the LLM (planning a pipeline) spends this conversation's
+            # tokens; the part that calls names itself (the planner charges `planner`).
+            with charged_to(f"/{command.name}", key=key):
+                return CommandReply(await command.handler(context, args))
         except CommandError as exc:
             return CommandReply(str(exc), ok=False)
