@@ -51,6 +51,8 @@ class Command:
     handler: Handler
     usage: str = ""
     """Arguments, as shown in help: e.g. `<agent>`."""
+    public: bool = False
+    """Whether a successful reply is shown to the whole channel (a usage error never is)."""
 
 
 async def agents_command(ctx: CommandContext, args: str) -> str:
@@ -138,8 +140,13 @@ async def help_command(ctx: CommandContext, args: str) -> str:
 BUILTIN_COMMANDS = (
     Command("agents", "list the agents and their scope", agents_command),
     Command("why", "why the last message went to the agent it did", why_command),
-    Command("bind", "send this channel's messages to one agent", bind_command, "<agent>"),
-    Command("unbind", "remove this channel's default agent", unbind_command),
-    Command("usage", "tokens used in this conversation ('all' for every one)", usage_command),
+    # Public: everyone in a channel should know when its messages start going to one agent.
+    Command(
+        "bind", "send this channel's messages to one agent", bind_command, "<agent>", public=True
+    ),
+    Command("unbind", "remove this channel's default agent", unbind_command, public=True),
+    Command(
+        "usage", "tokens used in this conversation ('all' for every one)", usage_command, "[all]"
+    ),
     Command("help", "this list", help_command),
 )
