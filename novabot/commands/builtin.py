@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from novabot.core.message import ConversationKey
 from novabot.core.responder import Responder
 from novabot.oneline import one_line
+from novabot.store.records import UsageRow
 
 if TYPE_CHECKING:
     from novabot.core.bot import Bot
@@ -123,8 +124,13 @@ async def unbind_command(ctx: CommandContext, args: str) -> str:
 
 async def usage_command(ctx: CommandContext, args: str) -> str:
     rows = await ctx.bot.store.usage(None if args.strip() == "all" else ctx.key)
+    return describe_usage(rows)
+
+
+def describe_usage(rows: Sequence[UsageRow], nothing: str = "No tokens used yet.") -> str:
+    """One line per (agent, model), as the chat command and `nova usage` print them."""
     if not rows:
-        return "No tokens used yet."
+        return nothing
     return "\n".join(
         f"{row.agent} ({row.model}): {row.calls} calls, "
         f"{row.prompt_tokens} prompt + {row.completion_tokens} completion tokens"
