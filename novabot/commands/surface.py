@@ -18,13 +18,13 @@ def offered_commands(
 ) -> dict[str, Command]:
     """The registry's commands as an adapter offers them, in registration order.
 
-    `adapter_names` are subcommands the adapter answers itself (`ask`): a registry command
-    by the same name would be hidden behind it, so it stops start-up instead.
+    `adapter_names` are commands the adapter answers itself (`ask`, the REPL's `new`): a
+    registry command by the same name would be hidden behind them, so it stops start-up.
     """
     taken = sorted(name for name in registry if name in adapter_names)
     if taken:
         raise ConfigError(
-            f"the command '{taken[0]}' clashes with the adapter's own '/nova {taken[0]}'; "
+            f"the command '{taken[0]}' clashes with one the adapter answers itself; "
             "rename it in its cog"
         )
     return dict(registry)

@@ -20,7 +20,7 @@ def test_offered_commands_keep_the_registry_order() -> None:
 
 def test_a_command_hidden_by_an_adapters_own_name_stops_start_up() -> None:
     registry = {"ask": Command("ask", "ask something", noop)}
-    with pytest.raises(ConfigError, match="the command 'ask' clashes with the adapter's own"):
+    with pytest.raises(ConfigError, match="the command 'ask' clashes with one the adapter answers"):
         offered_commands(registry, {"ask"})
 
 
