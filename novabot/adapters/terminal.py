@@ -9,12 +9,14 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
+from novabot.commands.surface import offered_commands
 from novabot.core.bot import Bot, Outcome, Status
 from novabot.core.message import ConversationKey, Message
 from novabot.core.responder import LiveMessage, Responder, Stream
 
 PLATFORM = "cli"
 REPL_ONLY_COMMANDS = {"new": "start a fresh thread", "quit": "leave (also Ctrl-D)"}
+QUIT = {"quit", "exit", "q"}
 
 
 def cli_user() -> str:
@@ -120,6 +122,8 @@ class Repl:
     """`nova chat`: read a line, answer it, repeat; slash commands for the rest."""
 
     def __init__(self, bot: Bot, thread: str | None) -> None:
+        # A registry command named like a REPL command would be unreachable here.
+        offered_commands(bot.commands, {*REPL_ONLY_COMMANDS, *QUIT})
         self.bot = bot
         self.key = cli_key(thread)
         self.responder = TerminalResponder(sys.stdout, sys.stdout, show_agent=True, key=self.key)
@@ -156,7 +160,7 @@ class Repl:
         """Run a slash command; False means leave the REPL."""
         name, _, args = line.partition(" ")
         name = name.lower()
-        if name in {"quit", "exit", "q"}:
+        if name in QUIT:
             return False
         if name == "new":
             self.key = ConversationKey(PLATFORM, self.key.channel_id, new_thread_name())

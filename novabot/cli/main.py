@@ -12,6 +12,7 @@ from novabot.adapters import serve as service
 from novabot.adapters import terminal
 from novabot.agents.cards import CardError
 from novabot.cli import pipeline as pipeline_cli
+from novabot.cli import usage as usage_cli
 from novabot.cli.routing import add_eval_commands, add_lint_command
 from novabot.cli.runtime import UsageError, require_llm, started_app
 from novabot.commands.builtin import describe_agents
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     agents = commands.add_parser("agents", help="list the agents with what they do and do not")
     agents.set_defaults(run=run_agents)
     add_lint_command(agents)
+    usage_cli.add_command(commands)
     pipeline_cli.add_commands(commands)
     add_eval_commands(commands)
     return parser

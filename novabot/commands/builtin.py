@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from novabot.commands.command import Command, CommandContext, CommandError, Services
 from novabot.oneline import one_line
+from novabot.store.records import UsageRow
 
 
 async def agents_command(ctx: CommandContext, args: str) -> str:
@@ -76,8 +77,13 @@ async def unbind_command(ctx: CommandContext, args: str) -> str:
 
 async def usage_command(ctx: CommandContext, args: str) -> str:
     rows = await ctx.services.store.usage(None if args.strip() == "all" else ctx.key)
+    return describe_usage(rows)
+
+
+def describe_usage(rows: Sequence[UsageRow], nothing: str = "No tokens used yet.") -> str:
+    """One line per (agent, model), as the chat command and `nova usage` print them."""
     if not rows:
-        return "No tokens used yet."
+        return nothing
     return "\n".join(
         f"{row.agent} ({row.model}): {row.calls} calls, "
         f"{row.prompt_tokens} prompt + {row.completion_tokens} completion tokens"
@@ -95,8 +101,13 @@ async def help_command(ctx: CommandContext, args: str) -> str:
 BUILTIN_COMMANDS = (
     Command("agents", "list the agents and their scope", agents_command),
     Command("why", "why the last message went to the agent it did", why_command),
-    Command("bind", "send this channel's messages to one agent", bind_command, "<agent>"),
-    Command("unbind", "remove this channel's default agent", unbind_command),
-    Command("usage", "tokens used in this conversation ('all' for every one)", usage_command),
+    # Public: everyone in a channel should know when its messages start going to one agent.
+    Command(
+        "bind", "send this channel's messages to one agent", bind_command, "<agent>", public=True
+    ),
+    Command("unbind", "remove this channel's default agent", unbind_command, public=True),
+    Command(
+        "usage", "tokens used in this conversation ('all' for every one)", usage_command, "[all]"
+    ),
     Command("help", "this list", help_command),
 )

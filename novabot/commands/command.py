@@ -67,3 +67,5 @@ class Command:
     handler: Handler
     usage: str = ""
     """Arguments, as shown in help: e.g. `<agent>`."""
+    public: bool = False
+    """Whether a successful reply is shown to the whole channel (a usage error never is)."""

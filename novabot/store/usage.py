@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from novabot.core.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
 from novabot.store.records import UsageRow, from_row, now_text
@@ -36,15 +38,27 @@ class UsageMixin(StoreBase):
                 (conversation_id, agent, model, prompt_tokens, completion_tokens, now, run_id),
             )
 
-    async def usage(self, key: ConversationKey | None = None) -> list[UsageRow]:
-        """Totals grouped by (agent, model), sorted; for one conversation or for all."""
-        if key is None:
-            rows = await self._db.fetchall(_TOTALS + _GROUP)
-        else:
-            rows = await self._db.fetchall(
-                _TOTALS
-                + f" JOIN conversations c ON c.id = u.conversation_id WHERE {MATCH_KEY}"
-                + _GROUP,
-                key_params(key),
-            )
+    async def usage(
+        self, key: ConversationKey | None = None, *, since: datetime | None = None
+    ) -> list[UsageRow]:
+        """Totals grouped by (agent, model), sorted; for one conversation or for all, and
+        only for calls at or after `since` when given (a naive time is local time)."""
+        sql = _TOTALS
+        where: list[str] = []
+        params: tuple[str, ...] = ()
+        if key is not None:
+            sql += " JOIN conversations c ON c.id = u.conversation_id"
+            where.append(MATCH_KEY)
+            params += key_params(key)
+        if since is not None:
+            where.append("u.created_at >= ?")
+            params += (stored_time(since),)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self._db.fetchall(sql + _GROUP, params)
         return [from_row(UsageRow, row) for row in rows]
+
+
+def stored_time(moment: datetime) -> str:
+    """A time as `now_text` stores it (UTC, fixed width), so text comparison is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

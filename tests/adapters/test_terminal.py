@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from novabot.adapters.terminal import Repl
+from novabot.commands.command import Command, CommandContext
+from novabot.config import ConfigError
+from novabot.core.bot import Bot
 from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
@@ -47,3 +53,13 @@ async def test_repl_reports_an_unreachable_endpoint_and_keeps_going(tmp_path: Pa
     assert "cannot reach the LLM endpoint http://127.0.0.1:9/v1" in result.out
     assert "translator: Translates text" in result.out
     assert "Traceback" not in result.out + result.err
+
+
+async def test_a_command_named_like_a_repl_command_stops_the_repl(bot: Bot) -> None:
+    bot.add_command(Command("new", "start something", noop))
+    with pytest.raises(ConfigError, match="the command 'new' clashes with one the adapter"):
+        Repl(bot, None)
+
+
+async def noop(ctx: CommandContext, args: str) -> str:
+    return ""

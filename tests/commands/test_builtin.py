@@ -47,6 +47,10 @@ async def test_usage_help_and_unknown(bot: Bot, fake_openai: FakeOpenAI) -> None
     assert await run(bot, "usage") == "No tokens used yet."
     await bot.handle(Message(KEY, "hello", user_id="U1"), RecordingResponder())
     assert (await run(bot, "usage")).startswith("chat (fake-model): 1 calls")
+    elsewhere = ConversationKey("test", "C8", None)
+    assert (await bot.run_command(elsewhere, "U1", "usage", "")).text == "No tokens used yet."
+    everywhere = await bot.run_command(elsewhere, "U1", "usage", "all")
+    assert everywhere.text.startswith("chat (fake-model): 1 calls")
     assert "why — why the last message" in await run(bot, "help")
     assert (await run(bot, "dance")).startswith("Unknown command 'dance'. Try: agents, why")
 

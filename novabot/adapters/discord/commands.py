@@ -1,4 +1,4 @@
-"""`/nova` on Discord: ask (with agent autocomplete), agents, why, bind, unbind, help.
+"""`/nova` on Discord: `ask` (with agent autocomplete), plus every command in the registry.
 
 Every interaction is deferred at once (Discord allows three seconds), then answered
 with follow-ups. Mistakes the user can fix are answered privately (ephemeral).
@@ -7,8 +7,10 @@ with follow-ups. Mistakes the user can fix are answered privately (ephemeral).
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -20,41 +22,146 @@ from novabot.adapters.discord.surfaces import (
     conversation_key,
 )
 from novabot.adapters.surface import SurfaceResponder
+from novabot.commands.command import Command
+from novabot.commands.surface import offered_commands, shown_to_channel
+from novabot.config import ConfigError
 from novabot.core.bot import Bot
 from novabot.core.message import Message
 
 log = logging.getLogger(__name__)
 
-HELP = (
-    "`/nova ask prompt:<question> [agent:<name>]` · `/nova pipeline task:<task>` · "
-    "`/nova agents` · `/nova why` · "
-    "`/nova bind agent:<name>` · `/nova unbind` · `/nova help`\n"
-    "Mention me (@Nova) in a channel, or DM me. Start a message with @agent to pick one."
-)
+ASK_SYNTAX = "`/nova ask prompt:<question> [agent:<name>]`"
+HELP_FOOTER = "Mention me (@Nova) in a channel, or DM me. Start a message with @agent to pick one."
+ADAPTER_COMMANDS = {"ask"}
+"""Answered here, not by the core: a question is a message to route, not a command."""
+NAMED_OPTIONS = {"bind": "agent:<name>", "pipeline": "task:<task>"}
+"""Built-ins whose argument has a name of its own on Discord (and bind's autocompletes)."""
 
+MAX_SUBCOMMANDS = 25
+MAX_DESCRIPTION = 100
+SUBCOMMAND_NAME = re.compile(r"[-_\w]{1,32}")
 
-PLAIN_SUBCOMMANDS = {
-    "agents": "List the agents and what they do and do not",
-    "why": "Why the last message went to the agent it did",
-    "unbind": "Stop sending this channel's messages to one agent",
-    "help": "How to use Nova",
-}
-"""Subcommands without options: each runs the core command of the same name."""
-
-Core = Callable[[discord.Interaction, str], Awaitable[None]]
-
-
-def plain_subcommand(core: Core, name: str) -> Callable[[discord.Interaction], Awaitable[None]]:
-    async def run(interaction: discord.Interaction) -> None:
-        await core(interaction, name)
-
-    run.__name__ = name  # discord.py reads the callback's name for error messages
-    return run
+AgentNames = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
 
 
 def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
+    """`/nova`, built from the registry as it stands now (after the cogs have loaded)."""
+    commands = offered_commands(bot.commands, ADAPTER_COMMANDS)
+    check_limits(commands)
     group = app_commands.Group(name="nova", description="Talk to Nova's scoped agents")
+    core = CoreCommands(bot, commands, interval_s, help_text(commands))
+    agent_names = agent_autocomplete(bot)
+    group.add_command(ask_subcommand(bot, interval_s, agent_names))
+    for command in commands.values():
+        group.add_command(subcommand(core, command, agent_names))
+    return group
 
+
+def check_limits(commands: dict[str, Command]) -> None:
+    """Discord refuses a whole sync over one bad subcommand: say which, before it does."""
+    count = len(commands) + len(ADAPTER_COMMANDS)
+    if count > MAX_SUBCOMMANDS:
+        raise ConfigError(
+            f"Discord allows {MAX_SUBCOMMANDS} subcommands under /nova and Nova has {count} "
+            f"({', '.join(commands)}, ask): remove a cog's command"
+        )
+    for command in commands.values():
+        if not SUBCOMMAND_NAME.fullmatch(command.name) or command.name != command.name.lower():
+            raise ConfigError(
+                f"the command name '{command.name}' is not valid on Discord: use 1 to 32 "
+                "lowercase letters, digits, '-' or '_'"
+            )
+        for field, text in (("summary", command.summary), ("usage", command.usage)):
+            if len(text) > MAX_DESCRIPTION or (field == "summary" and not text):
+                raise ConfigError(
+                    f"the command '{command.name}' has a {len(text)}-character {field}; "
+                    f"Discord takes 1 to {MAX_DESCRIPTION}"
+                )
+
+
+def help_text(commands: dict[str, Command]) -> str:
+    """How each subcommand is written on Discord, then where else Nova listens."""
+    forms = [ASK_SYNTAX] + [f"`{discord_syntax(command)}`" for command in commands.values()]
+    return " · ".join(forms) + "\n" + HELP_FOOTER
+
+
+def discord_syntax(command: Command) -> str:
+    option = NAMED_OPTIONS.get(command.name) or (f"[args:{command.usage}]" if command.usage else "")
+    return f"/nova {command.name} {option}".strip()
+
+
+@dataclass(frozen=True)
+class CoreCommands:
+    """Runs a registry command for an interaction and shows the reply to its audience."""
+
+    bot: Bot
+    commands: dict[str, Command]
+    interval_s: float
+    help: str
+
+    async def run(self, interaction: discord.Interaction, name: str, args: str = "") -> None:
+        command = self.commands[name]
+        with self.bot.busy():
+            # The deferral decides who sees the reply, before the reply exists.
+            await interaction.response.defer(ephemeral=not command.public, thinking=True)
+            key = conversation_key(interaction.channel)
+            channel = DiscordResponder(interaction.channel, interval_s=self.interval_s)
+            reply = await self.bot.run_command(key, str(interaction.user.id), name, args, channel)
+            text = f"{self.help}\n\n{reply.text}" if name == "help" else reply.text
+            public = shown_to_channel(command, reply)
+            if command.public and not public:
+                # A usage error is for its author alone: take back the public "thinking…".
+                await interaction.delete_original_response()
+            await InteractionSurface(interaction, private=not public).say(text)
+
+
+def subcommand(
+    core: CoreCommands, command: Command, agent_names: AgentNames
+) -> app_commands.Command:
+    if command.name == "bind":
+        return bind_subcommand(core, command, agent_names)
+    if command.name == "pipeline":
+        return pipeline_subcommand(core, command)
+    return free_text_subcommand(core, command)
+
+
+def free_text_subcommand(core: CoreCommands, command: Command) -> app_commands.Command:
+    """`/nova <name> [args:…]`: one optional string, passed to the command as typed."""
+
+    @app_commands.describe(args=command.usage or "Nothing needed")
+    async def run(interaction: discord.Interaction, args: str | None = None) -> None:
+        await core.run(interaction, command.name, args or "")
+
+    return app_commands.Command(name=command.name, description=described(command), callback=run)
+
+
+def pipeline_subcommand(core: CoreCommands, command: Command) -> app_commands.Command:
+    @app_commands.describe(task="What to do (or: list · show N · cancel N · retry N [step])")
+    async def pipeline(interaction: discord.Interaction, task: str) -> None:
+        await core.run(interaction, command.name, task)
+
+    return app_commands.Command(
+        name=command.name, description=described(command), callback=pipeline
+    )
+
+
+def bind_subcommand(
+    core: CoreCommands, command: Command, agent_names: AgentNames
+) -> app_commands.Command:
+    @app_commands.describe(agent="The agent for this channel")
+    @app_commands.autocomplete(agent=agent_names)
+    async def bind(interaction: discord.Interaction, agent: str) -> None:
+        await core.run(interaction, command.name, agent)
+
+    return app_commands.Command(name=command.name, description=described(command), callback=bind)
+
+
+def described(command: Command) -> str:
+    """Discord shows descriptions as sentences; help lines start lowercase."""
+    return command.summary[:1].upper() + command.summary[1:]
+
+
+def agent_autocomplete(bot: Bot) -> AgentNames:
     async def agent_names(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -62,7 +169,10 @@ def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
         names = [name for name in routable if current.lower() in name]
         return [app_commands.Choice(name=name, value=name) for name in names[:25]]
 
-    @group.command(name="ask", description="Ask Nova; it picks the agent unless you do")
+    return agent_names
+
+
+def ask_subcommand(bot: Bot, interval_s: float, agent_names: AgentNames) -> app_commands.Command:
     @app_commands.describe(prompt="What to ask", agent="Send it to this agent")
     @app_commands.autocomplete(agent=agent_names)
     async def ask(interaction: discord.Interaction, prompt: str, agent: str | None = None) -> None:
@@ -83,30 +193,9 @@ def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
         surface = InteractionSurface(interaction, interval_s=interval_s)
         await bot.handle(message, SurfaceResponder(surface))
 
-    async def core(interaction: discord.Interaction, name: str, args: str = "") -> None:
-        with bot.busy():
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            key = conversation_key(interaction.channel)
-            channel = DiscordResponder(interaction.channel, interval_s=interval_s)
-            reply = await bot.run_command(key, str(interaction.user.id), name, args, channel)
-            text = f"{HELP}\n\n{reply.text}" if name == "help" else reply.text
-            await InteractionSurface(interaction, private=True).say(text)
-
-    @group.command(name="pipeline", description="Split a task across agents, in a thread")
-    @app_commands.describe(task="What to do (or: list · show N · cancel N · retry N [step])")
-    async def pipeline(interaction: discord.Interaction, task: str) -> None:
-        await core(interaction, "pipeline", task)
-
-    @group.command(name="bind", description="Send every message in this channel to one agent")
-    @app_commands.describe(agent="The agent for this channel")
-    @app_commands.autocomplete(agent=agent_names)
-    async def bind(interaction: discord.Interaction, agent: str) -> None:
-        await core(interaction, "bind", agent)
-
-    for name, description in PLAIN_SUBCOMMANDS.items():
-        group.command(name=name, description=description)(plain_subcommand(core, name))
-
-    return group
+    return app_commands.Command(
+        name="ask", description="Ask Nova; it picks the agent unless you do", callback=ask
+    )
 
 
 async def private(interaction: discord.Interaction, text: str) -> None:

@@ -1,8 +1,9 @@
-"""The `/nova` slash command: ask, agents, why, bind, unbind, help."""
+"""The `/nova` slash command: `ask`, plus every command in the registry."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -11,55 +12,60 @@ from slack_sdk.errors import SlackClientError
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.format import to_mrkdwn
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
+from novabot.commands.command import Command
+from novabot.commands.surface import offered_commands, shown_to_channel, split_command, syntax
 from novabot.core.bot import Bot
 from novabot.core.message import ConversationKey, Message
 
 log = logging.getLogger(__name__)
 
-USAGE = (
-    "Usage: `/nova ask <question>` · `pipeline <task>` · `agents` · `why` · `bind <agent>` · "
-    "`unbind` · `help`"
-)
-CORE_SUBCOMMANDS = {"agents", "why", "bind", "unbind", "usage", "help", "pipeline"}
-SHOWN_TO_CHANNEL = {"bind", "unbind"}
-"""Everyone in the channel should know when its messages start going to one agent."""
+ASK_USAGE = "Usage: `/nova ask <question>`"
+ADAPTER_COMMANDS = {"ask"}
+"""Answered here, not by the core: a question is a message to route, not a command."""
+
+
+def usage_line(commands: dict[str, Command]) -> str:
+    """`Usage: /nova ask <question> · agents · bind <agent> · …`, from the registry."""
+    return " · ".join([ASK_USAGE, *(f"`{syntax(command)}`" for command in commands.values())])
 
 
 def register(app: AsyncApp, bot: Bot, clients: SlackClients) -> None:
+    """Register `/nova` with the commands the registry holds now (after cogs have loaded)."""
+    commands = offered_commands(bot.commands, ADAPTER_COMMANDS)
+    nova = NovaCommand(bot, clients, commands, usage_line(commands))
+
     @app.command("/nova")
     async def on_nova(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()  # within Slack's 3 seconds; the work follows
         with bot.busy():
-            await run_subcommand(bot, clients, command, respond)
+            await nova.run(command, respond)
 
 
-async def run_subcommand(
-    bot: Bot, clients: SlackClients, command: dict[str, Any], respond: AsyncRespond
-) -> None:
-    name, _, rest = (command.get("text") or "").strip().partition(" ")
-    name, rest = name.lower(), rest.strip()
-    if name == "ask":
-        await ask(bot, clients, command, rest, respond)
-    elif name in CORE_SUBCOMMANDS or not name:
-        await run_core(bot, clients, command, name or "help", rest, respond)
-    else:
-        await tell(respond, f"Unknown subcommand `{name}`. {USAGE}")
+@dataclass(frozen=True)
+class NovaCommand:
+    bot: Bot
+    clients: SlackClients
+    commands: dict[str, Command]
+    usage: str
 
+    async def run(self, command: dict[str, Any], respond: AsyncRespond) -> None:
+        name, rest = split_command(command.get("text") or "")
+        if name == "ask":
+            await ask(self.bot, self.clients, command, rest, respond)
+        elif name in self.commands or not name:
+            await self.run_core(command, name or "help", rest, respond)
+        else:
+            await tell(respond, f"Unknown subcommand `{name}`. {self.usage}")
 
-async def run_core(
-    bot: Bot,
-    clients: SlackClients,
-    command: dict[str, Any],
-    name: str,
-    args: str,
-    respond: AsyncRespond,
-) -> None:
-    key = ConversationKey(PLATFORM, command["channel_id"], None)
-    channel = SlackResponder(clients, command["channel_id"], None)
-    reply = await bot.run_command(key, command["user_id"], name, args, channel)
-    text = f"{USAGE}\n\n{reply.text}" if name == "help" else reply.text
-    visibility = "in_channel" if reply.ok and name in SHOWN_TO_CHANNEL else "ephemeral"
-    await tell(respond, text, visibility)
+    async def run_core(
+        self, command: dict[str, Any], name: str, args: str, respond: AsyncRespond
+    ) -> None:
+        key = ConversationKey(PLATFORM, command["channel_id"], None)
+        channel = SlackResponder(self.clients, command["channel_id"], None)
+        reply = await self.bot.run_command(key, command["user_id"], name, args, channel)
+        text = f"{self.usage}\n\n{reply.text}" if name == "help" else reply.text
+        public = shown_to_channel(self.commands.get(name), reply)
+        await tell(respond, text, "in_channel" if public else "ephemeral")
 
 
 async def tell(respond: AsyncRespond, markdown: str, visibility: str = "ephemeral") -> None:
@@ -76,7 +82,7 @@ async def ask(
     answer a visible thread that later follow-ups continue.
     """
     if not question:
-        await tell(respond, "Usage: `/nova ask <question>`")
+        await tell(respond, ASK_USAGE)
         return
     channel, user = command["channel_id"], command["user_id"]
     try:

@@ -27,12 +27,27 @@ async def test_sync_to_one_guild_and_globally(tmp_path: Path, fake_discord: Fake
     assert (guild.code, guild.out) == (0, "synced /nova to guild 10\n")
     [put] = fake_discord.requests_to("PUT", rf"/applications/{NOVA_ID}/guilds/10/commands")
     [command] = put.json
-    subcommands = {option["name"] for option in command["options"]}
+    subcommands = {option["name"]: option for option in command["options"]}
     assert command["name"] == "nova"
-    assert subcommands == {"ask", "pipeline", "agents", "why", "bind", "unbind", "help"}
+    assert set(subcommands) == {
+        "ask", "pipeline", "agents", "why", "bind", "unbind", "usage", "help"
+    }  # fmt: skip
+    assert options(subcommands["ask"]) == {"prompt": (True, False), "agent": (False, True)}
+    assert options(subcommands["bind"]) == {"agent": (True, True)}
+    assert options(subcommands["pipeline"]) == {"task": (True, False)}
+    assert options(subcommands["usage"]) == {"args": (False, False)}
+    assert subcommands["usage"]["options"][0]["description"] == "[all]"
     everywhere = await nova(tmp_path, "discord", "sync", env=env)
     assert everywhere.out == "synced /nova to all guilds (global)\n"
     assert fake_discord.requests_to("PUT", rf"/applications/{NOVA_ID}/commands")
+
+
+def options(subcommand: dict) -> dict[str, tuple[bool, bool]]:
+    """Each option's name: (required, autocompletes)."""
+    return {
+        option["name"]: (option.get("required", False), option.get("autocomplete", False))
+        for option in subcommand.get("options", [])
+    }
 
 
 async def test_sync_uses_the_configured_guilds(tmp_path: Path, fake_discord: FakeDiscord) -> None:

@@ -55,7 +55,8 @@ async def test_bind_is_announced_and_routes_the_channel(
     assert response["response_type"] == "in_channel" and "summarizer" in response["text"]
     assert await slack.bot.store.channel_agent("slack", "C1") == "summarizer"
     await slack.command("unbind")
-    await slack.fake.wait_for_responses(2)
+    unbound = (await slack.fake.wait_for_responses(2))[-1]
+    assert unbound["response_type"] == "in_channel" and "no default agent" in unbound["text"]
     assert await slack.bot.store.channel_agent("slack", "C1") is None
 
 

@@ -1,0 +1,1 @@
+"""A cogs package for tests: commands no adapter knows by name."""
