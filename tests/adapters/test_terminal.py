@@ -56,7 +56,7 @@ async def test_repl_reports_an_unreachable_endpoint_and_keeps_going(tmp_path: Pa
 
 
 async def test_a_command_named_like_a_repl_command_stops_the_repl(bot: Bot) -> None:
-    bot.add_command(Command("new", "start something", noop))
+    bot.registry.add_command(Command("new", "start something", noop))
     with pytest.raises(ConfigError, match="the command 'new' clashes with one the adapter"):
         Repl(bot, None)
 

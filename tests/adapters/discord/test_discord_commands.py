@@ -15,7 +15,7 @@ async def noop(ctx: CommandContext, args: str) -> str:
 
 
 def test_every_registry_command_is_a_subcommand(bot: Bot) -> None:
-    bot.add_command(Command("dice", "roll a die", noop, "[sides]"))
+    bot.registry.add_command(Command("dice", "roll a die", noop, "[sides]"))
     group = nova_commands(bot, interval_s=1)
     assert [command.name for command in group.commands] == ["ask", *bot.commands]
     dice = group.get_command("dice")
@@ -26,7 +26,7 @@ def test_every_registry_command_is_a_subcommand(bot: Bot) -> None:
 
 def test_more_than_25_subcommands_stop_start_up(bot: Bot) -> None:
     for n in range(25 - len(bot.commands)):
-        bot.add_command(Command(f"extra{n}", "one too many", noop))
+        bot.registry.add_command(Command(f"extra{n}", "one too many", noop))
     with pytest.raises(ConfigError, match=r"Discord allows 25 subcommands under /nova .* has 26"):
         nova_commands(bot, interval_s=1)
 
@@ -43,6 +43,6 @@ def test_more_than_25_subcommands_stop_start_up(bot: Bot) -> None:
     ],
 )
 def test_a_command_discord_would_refuse_is_named(bot: Bot, command: Command, expected: str) -> None:
-    bot.add_command(command)
+    bot.registry.add_command(command)
     with pytest.raises(ConfigError, match=expected):
         nova_commands(bot, interval_s=1)
