@@ -182,6 +182,7 @@ def env_name(field: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning a validation failure into one readable line."""
     try:
+        # Overrides are field values by name; pydantic checks them, mypy cannot.
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None

@@ -85,7 +85,7 @@ def _blocks(text: str) -> list[Part]:
         else:
             lines.append(line)
     if marker is not None:  # a fence left open (a cut-off answer): close it so it renders
-        indent = _FENCE.match(lines[0])[1]  # type: ignore[index]
+        indent = _FENCE.match(lines[0])[1]  # type: ignore[index]  # lines[0] opened the fence
         lines = [*lines[:-1], indent + marker]  # the closing fence replaces the flush line
         blocks.append((gap, "\n".join(lines)))
     return blocks
@@ -110,7 +110,7 @@ def _split_code(block: str, limit: int) -> list[Part]:
     head, *body, tail = block.split("\n")
     if len(head) + len(tail) + 2 > limit // 2:  # an absurd info string: keep just the fence
         match = _FENCE.match(head)
-        head = match[1] + match[2]  # type: ignore[index]
+        head = match[1] + match[2]  # type: ignore[index]  # a fenced block starts with one
     room = limit - len(head) - len(tail) - 2
     if room < 1:  # fences longer than the limit itself: nothing sensible left but prose
         return _split_prose(block, limit)

@@ -74,7 +74,7 @@ def make_tool(func: ToolFunc, *, name: str | None = None, description: str | Non
             raise TypeError(f"tool {tool_name}: parameter '{param.name}' needs a type hint")
         default = ... if param.default is inspect.Parameter.empty else param.default
         fields[param.name] = (hints[param.name], default)
-    model = create_model(f"{tool_name}_arguments", **fields)  # type: ignore[call-overload]
+    model = create_model(f"{tool_name}_arguments", **fields)
     return Tool(tool_name, summary, model, func, takes_model=False)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from novabot import __version__
 from novabot.adapters import serve as service
@@ -105,7 +106,9 @@ async def run_service(settings: Settings, args: argparse.Namespace) -> int:
 async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
     from novabot.adapters.discord.adapter import sync_commands
 
-    guilds = [args.guild] if args.guild else settings.discord_guild_ids or [None]
+    guilds: list[int | None] = [args.guild] if args.guild else [None]
+    if not args.guild and settings.discord_guild_ids:
+        guilds = list(settings.discord_guild_ids)
     async with started_app(settings) as app:
         for guild in guilds:
             names = await sync_commands(app.bot, settings, guild)
@@ -135,7 +138,7 @@ async def run_agents(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-Runner = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+Runner = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

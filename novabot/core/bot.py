@@ -96,7 +96,7 @@ class Bot:
         try:
             yield
         finally:
-            self._active.discard(task)  # type: ignore[arg-type]
+            self._active.discard(task)
 
     async def follows(self, key: ConversationKey) -> bool:
         """Whether Nova takes unaddressed messages here: a thread it has answered in, or a

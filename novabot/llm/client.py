@@ -171,12 +171,12 @@ class LLM:
         function = {"name": name, "description": description, "parameters": parameters}
         forced = {"type": "function", "function": {"name": name}}
         try:
-            response = await self._client.chat.completions.create(
+            response = await self._create(
                 model=model,
                 messages=messages,
                 temperature=0,
                 extra_body={"tools": [{"type": "function", "function": function}]},
-                tool_choice=forced,  # type: ignore[arg-type]
+                tool_choice=forced,
             )
         except openai.BadRequestError:
             log.info("%s refused a forced function call; asking for JSON", self.endpoint)
@@ -214,18 +214,18 @@ class LLM:
         structured = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
         try:
             try:
-                response = await self._client.chat.completions.create(
+                response = await self._create(
                     model=model,
                     messages=messages,
                     response_format=structured,
-                    **options,  # type: ignore[arg-type]
+                    **options,
                 )
             except openai.BadRequestError:
                 log.info("%s refused response_format; asking for plain JSON", self.endpoint)
-                response = await self._client.chat.completions.create(
+                response = await self._create(
                     model=model,
                     messages=messages,
-                    **options,  # type: ignore[arg-type]
+                    **options,
                 )
         except openai.APIError as exc:
             raise self._explain(exc, model) from exc
@@ -233,6 +233,12 @@ class LLM:
         counted = Usage.of(response.usage)
         await self._meter(model, counted)
         return Answer(text=text, model=model, usage=counted, rounds=1)
+
+    async def _create(self, **request: Any) -> Any:
+        """The SDK's `chat.completions.create`, typed loosely in this one place: Nova builds
+        messages, tool choices and response formats as plain JSON dicts (`ChatMessage`),
+        which the SDK describes with TypedDict unions that plain dicts cannot satisfy."""
+        return await self._client.chat.completions.create(**request)
 
     async def _round(
         self,
@@ -250,9 +256,9 @@ class LLM:
             # transformation of nested schemas costs more than the rest of a call.
             options["extra_body"] = {"tools": [tool.schema() for tool in tools]}
         try:
-            stream = await self._client.chat.completions.create(
+            stream = await self._create(
                 model=model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 stream=True,
                 stream_options={"include_usage": True},
                 **options,

@@ -125,6 +125,7 @@ def from_row(cls: type[Record], row: sqlite3.Row, **converted: Any) -> Record:
     """
     values: dict[str, Any] = {
         f.name: row[f.name]
+        # `cls` is one of the dataclasses above; mypy types it as a bare `type`.
         for f in fields(cls)  # type: ignore[arg-type]
         if f.name not in converted
     }

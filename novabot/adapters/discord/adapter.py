@@ -55,6 +55,7 @@ class NovaClient(discord.Client):
         self.interval_s = settings.discord_update_interval_s
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(nova_commands(bot, interval_s=self.interval_s))
+        # discord.py documents replacing these hooks on a tree instance, not subclassing.
         self.tree.on_error = on_command_error  # type: ignore[method-assign]
         self.tree.interaction_check = self._accepting  # type: ignore[method-assign]
         self.accepting = True

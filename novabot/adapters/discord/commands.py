@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -41,7 +42,9 @@ MAX_SUBCOMMANDS = 25
 MAX_DESCRIPTION = 100
 SUBCOMMAND_NAME = re.compile(r"[-_\w]{1,32}")
 
-AgentNames = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
+AgentNames = Callable[
+    [discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
+]
 
 
 def nova_commands(bot: Bot, *, interval_s: float) -> app_commands.Group:
