@@ -12,8 +12,13 @@ from novabot.adapters.terminal import cli_key
 from novabot.core.message import ConversationKey
 from novabot.store import Store
 from tests.cli.test_main import assert_one_line_error, nova
-from tests.conftest import cli_env
+from tests.conftest import MODEL, cli_env
+from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
 
+PLAN = {
+    "task": "summarise the report",
+    "steps": [{"id": "gist", "agent": "summarizer", "instruction": "summarise the report"}],
+}
 MAIN = "chat (m): 2 calls, 30 prompt + 6 completion tokens\n"
 
 
@@ -80,3 +85,27 @@ async def test_json_rows_have_stable_keys(tmp_path: Path, env: dict[str, str]) -
 async def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str]) -> None:
     result = await nova(tmp_path, "usage", "--since", "last tuesday", env=env)
     assert_one_line_error(result, "--since: 'last tuesday' is not a date or time", "2025-05-01")
+
+
+async def test_usage_all_equals_the_tokens_the_endpoint_served(tmp_path: Path) -> None:
+    """A chat answer with a hand-off, then a planned pipeline: every call is counted."""
+    async with FakeOpenAI(models=(MODEL,)) as fake:
+        env = cli_env(tmp_path, fake)
+        fake.script(
+            ToolCalls((Call("ask_agent", {"agent": "translator", "request": "'hi' in French"}),)),
+            Text("Salut", prompt_tokens=31),
+            Text("In French: Salut.", prompt_tokens=57),
+        )
+        asked = await nova(tmp_path, "ask", "--agent", "chat", "hi in French?", env=env)
+        assert asked.code == 0, asked.err
+        fake.script(Text(json.dumps(PLAN), prompt_tokens=23), Text("a gist"), Text("final"))
+        piped = await nova(tmp_path, "pipeline", "run", "summarise the report", env=env)
+        assert piped.code == 0, piped.err
+        result = await nova(tmp_path, "usage", "--all", "--json", env=env)
+    rows = json.loads(result.out)
+    served = [usage for _, usage in fake.served_usage]
+    assert len(served) == 6 == sum(row["calls"] for row in rows)
+    for kind in ("prompt_tokens", "completion_tokens"):
+        assert sum(row[kind] for row in rows) == sum(usage[kind] for usage in served)
+    agents = {row["agent"] for row in rows}
+    assert {"chat", "translator", "planner", "summarizer", "aggregator"} <= agents
