@@ -59,6 +59,10 @@ class StepFailed(Exception):
     """A step gave up: its attempts are spent, or the run's token budget is."""
 
 
+class BudgetSpent(StepFailed):
+    """The run's token budget is spent: trying the step again cannot help."""
+
+
 class Executor:
     """Runs stored plans with the agents of `agents`, checkpointing each step in `store`."""
 
@@ -193,7 +197,7 @@ class _Run:
             try:
                 answer = await self._perform(agent, request)
             except StepFailed as exc:
-                if attempt < attempts and not str(exc).startswith("token budget"):
+                if attempt < attempts and not isinstance(exc, BudgetSpent):
                     await asyncio.sleep(self.limits.retry_backoff_s * 2 ** (attempt - 1))
                     continue
                 await self.store.fail_step(self.run_id, step.id, str(exc))
@@ -212,7 +216,7 @@ class _Run:
 
     async def _perform(self, agent: Agent, request: str) -> Answer:
         if self.tokens >= self.limits.max_tokens:
-            raise StepFailed(f"token budget of {self.limits.max_tokens} spent by this run")
+            raise BudgetSpent(f"token budget of {self.limits.max_tokens} spent by this run")
         try:
             # Every call made for this step, hand-offs too, counts against the run.
             with charged_to(agent.name, key=self.key, run_id=self.run_id):
