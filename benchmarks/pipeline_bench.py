@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))  # for `tests.fakes` and `cogs`
 
 import openai  # noqa: E402
 
+from novabot.app import build_app  # noqa: E402
 from novabot.config import Settings  # noqa: E402
-from novabot.core.bot import Bot  # noqa: E402
 from novabot.core.message import ConversationKey  # noqa: E402
 from novabot.pipeline.executor import Executor, Limits  # noqa: E402
 from novabot.pipeline.plan import parse_plan, validate_plan  # noqa: E402
@@ -116,11 +116,11 @@ async def bench_nova(server: Server, tmp: Path, reps: int, fast_reps: int) -> No
         pipeline_max_steps=STEPS,
         pipeline_concurrency=WIDTH,
     )
-    bot = await Bot.start(settings)
+    app = await build_app(settings)
     # concurrency=WIDTH: the 4 steps of a wave all hold the semaphore at once.
     limits = Limits(max_steps=STEPS, concurrency=WIDTH, step_timeout_s=30, retry_backoff_s=0.01)
-    executor = Executor(bot.store, bot.registry, bot.llm, limits)
-    plan = validate_plan(parse_plan(bench_plan(), "bench"), bot.registry.agents, max_steps=STEPS)
+    executor = Executor(app.store, app.registry, app.llm, limits)
+    plan = validate_plan(parse_plan(bench_plan(), "bench"), app.registry.agents, max_steps=STEPS)
     runs = iter(range(1_000_000))
 
     async def one_run() -> float:
@@ -147,7 +147,7 @@ async def bench_nova(server: Server, tmp: Path, reps: int, fast_reps: int) -> No
             bare_fast.append(await timed(lambda: bare_calls(client)))
     finally:
         await client.close()
-        await bot.close()
+        await app.close()
     return NovaTimes(wall_slow, wall_fast, bare_fast)
 
 

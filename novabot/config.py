@@ -8,9 +8,17 @@ When the `NOVA_LLM_*` endpoint settings are unset, the ecosystem's `OPENAI_API_K
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -26,94 +34,103 @@ class ConfigError(Exception):
     """A setting has a value Nova cannot use; the message is one line naming it."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="NOVA_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        validate_default=True,
-    )
+def _http_url(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"must start with http:// or https:// (got {value!r})")
+    return value.rstrip("/")
 
-    db_path: Path = Path("data/nova.db")
-    log_file: Path | None = None
-    """Where the full log (with tracebacks) goes; default: `nova.log` beside the database."""
-    log_level: str = "INFO"
-    prompts_dir: Path | None = None
-    """An extra folder of scope cards, loaded after the shipped ones."""
 
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_model: str = "gpt-4o-mini"
-    llm_timeout_s: Annotated[float, Field(gt=0)] = 60.0
-    llm_max_retries: Annotated[int, Field(ge=0, le=10)] = 3
-    llm_max_tool_rounds: Annotated[int, Field(ge=1, le=20)] = 5
-    history_token_budget: Annotated[int, Field(ge=0)] = 3000
+def _blank_is_unset(value: SecretStr | None) -> SecretStr | None:
+    # `NOVA_SLACK_APP_TOKEN=` in a .env file means "not set", not "an empty token".
+    return value if value and value.get_secret_value().strip() else None
 
-    pipeline_max_steps: Annotated[int, Field(ge=1, le=100)] = 12
-    pipeline_concurrency: Annotated[int, Field(ge=1, le=64)] = 4
-    pipeline_step_timeout_s: Annotated[float, Field(gt=0)] = 180.0
-    pipeline_step_retries: Annotated[int, Field(ge=0, le=10)] = 2
-    pipeline_retry_backoff_s: Annotated[float, Field(ge=0)] = 2.0
-    pipeline_max_tokens: Annotated[int, Field(ge=1)] = 200_000
+
+class LLMSettings(BaseModel):
+    """`NOVA_LLM_*`: the OpenAI-compatible endpoint every agent talks to."""
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    max_tool_rounds: Annotated[int, Field(ge=1, le=20)] = 5
+
+    _url = field_validator("base_url")(_http_url)
+
+
+class PipelineSettings(BaseModel):
+    """`NOVA_PIPELINE_*`: the hard caps of a pipeline run."""
+
+    max_steps: Annotated[int, Field(ge=1, le=100)] = 12
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    step_timeout_s: Annotated[float, Field(gt=0)] = 180.0
+    step_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    retry_backoff_s: Annotated[float, Field(ge=0)] = 2.0
+    max_tokens: Annotated[int, Field(ge=1)] = 200_000
     """A run stops starting steps once it has used this many tokens."""
 
-    router_backend: Literal["minilm", "openai", "lexical"] = "minilm"
+
+class RouterSettings(BaseModel):
+    """`NOVA_ROUTER_*`: how messages find their agent."""
+
+    backend: Literal["minilm", "openai", "lexical"] = "minilm"
     """minilm: offline, shipped with Nova; openai: the endpoint's /v1/embeddings; lexical:
     word overlap with the examples, no model at all."""
-    router_embedding_model: str = "text-embedding-3-small"
-    router_embedding_base_url: str | None = None
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
     """For the openai backend; the LLM endpoint when unset."""
-    router_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     """Below this score the router abstains; unset: learnt from the cards' examples."""
-    router_lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
-    router_switch_margin: Annotated[float, Field(ge=0, le=1)] = 0.25
-    router_abstain: Literal["chat", "decline"] = "chat"
+    lexical_threshold: Annotated[float, Field(ge=0, le=1)] = 0.3
+    switch_margin: Annotated[float, Field(ge=0, le=1)] = 0.25
+    abstain: Literal["chat", "decline"] = "chat"
     """chat: a message no agent covers goes to chat, with a note; decline: Nova says so
     and names the closest agents."""
-    router_llm_tiebreak: bool = False
-    router_tie_margin: Annotated[float, Field(ge=0, le=1)] = 0.1
+    llm_tiebreak: bool = False
+    tie_margin: Annotated[float, Field(ge=0, le=1)] = 0.1
     """The top two are "too close" when their scores differ by less than this."""
-    router_cache_dir: Path | None = None
+    cache_dir: Path | None = None
     """Where card embeddings are cached; default: `embeddings/` beside the database."""
 
-    http_host: str = "127.0.0.1"
-    http_port: Annotated[int, Field(ge=1, le=65535)] = 8080
-    shutdown_grace_s: Annotated[float, Field(ge=0)] = 20.0
-    """How long `nova run` lets in-flight answers finish on SIGINT/SIGTERM."""
 
-    slack_bot_token: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_api_url: str | None = None
-    slack_update_interval_s: Annotated[float, Field(gt=0)] = 1.0
+class HTTPSettings(BaseModel):
+    """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode)."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+
+
+class SlackSettings(BaseModel):
+    """`NOVA_SLACK_*`."""
+
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_url: str | None = None
+    update_interval_s: Annotated[float, Field(gt=0)] = 1.0
     """How often a streaming Slack answer is edited (Slack allows about one edit a second)."""
 
-    discord_token: SecretStr | None = None
-    discord_api_url: str | None = None
-    discord_gateway_url: str | None = None
-    discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    _url = field_validator("api_url")(_http_url)
+    _secrets = field_validator("bot_token", "app_token", "signing_secret")(_blank_is_unset)
+
+
+class DiscordSettings(BaseModel):
+    """`NOVA_DISCORD_*`."""
+
+    token: SecretStr | None = None
+    api_url: str | None = None
+    gateway_url: str | None = None
+    guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     """Guilds `nova discord sync` targets by default (comma-separated ids)."""
-    discord_update_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    update_interval_s: Annotated[float, Field(gt=0)] = 1.0
 
-    openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
-    )
-    openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
-    )
+    _url = field_validator("api_url")(_http_url)
+    _secret = field_validator("token")(_blank_is_unset)
 
-    @field_validator("llm_base_url", "openai_base_url", "slack_api_url", "discord_api_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is None or value.strip() == "":
-            return None
-        value = value.strip()
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"must start with http:// or https:// (got {value!r})")
-        return value.rstrip("/")
-
-    @field_validator("discord_gateway_url")
+    @field_validator("gateway_url")
     @classmethod
     def _ws_url(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
@@ -122,20 +139,22 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with ws:// or wss:// (got {value!r})")
         return value.strip()
 
-    @field_validator("discord_guild_ids", mode="before")
+    @field_validator("guild_ids", mode="before")
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token")
-    @classmethod
-    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        # `NOVA_SLACK_APP_TOKEN=` in a .env file means "not set", not "an empty token".
-        return value if value and value.get_secret_value().strip() else None
 
-    @field_validator("log_level")
+class LogSettings(BaseModel):
+    """`NOVA_LOG_*`."""
+
+    file: Path | None = None
+    """Where the full log (with tracebacks) goes; default: `nova.log` beside the database."""
+    level: str = "INFO"
+
+    @field_validator("level")
     @classmethod
     def _log_level(cls, value: str) -> str:
         level = value.upper()
@@ -143,39 +162,129 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+
+class Settings(BaseSettings):
+    """All of Nova's settings, grouped by concern: `NOVA_LLM_MODEL` is `settings.llm.model`.
+
+    A group's variables are `NOVA_<GROUP>_<FIELD>` (split at the first underscore after
+    the group's name), so every documented name reads as it always did. Flat names work as
+    keyword arguments too (`Settings(llm_model=...)`, `settings.replaced(llm_model=...)`).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="NOVA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    db_path: Path = Path("data/nova.db")
+    prompts_dir: Path | None = None
+    """An extra folder of scope cards, loaded after the shipped ones."""
+    history_token_budget: Annotated[int, Field(ge=0)] = 3000
+    shutdown_grace_s: Annotated[float, Field(ge=0)] = 20.0
+    """How long `nova run` lets in-flight answers finish on SIGINT/SIGTERM."""
+
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    http: HTTPSettings = Field(default_factory=HTTPSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
+    )
+
+    _url = field_validator("openai_base_url")(_http_url)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_flat_names(cls, data: Any) -> Any:
+        """`llm_model=...` given as a keyword lands in the `llm` group, over the env."""
+        if not isinstance(data, dict):
+            return data
+        nested = dict(data)
+        for name in [key for key in data if key in FLAT_NAMES]:
+            group, field = FLAT_NAMES[name]
+            nested[group] = {**_as_dict(nested.get(group)), field: nested.pop(name)}
+        return nested
+
+    def replaced(self, **changes: Any) -> Settings:
+        """A copy with `changes` (flat names, e.g. `llm_base_url`), unvalidated like
+        `model_copy`: for tests and callers that adjust settings already checked."""
+        groups: dict[str, dict[str, Any]] = {}
+        top: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in FLAT_NAMES:
+                group, field = FLAT_NAMES[name]
+                groups.setdefault(group, {})[field] = value
+            elif name in type(self).model_fields:
+                top[name] = value
+            else:
+                raise ValueError(f"there is no setting named {name!r}")
+        for group, fields in groups.items():
+            top[group] = getattr(self, group).model_copy(update=fields)
+        return self.model_copy(update=top)
+
     @property
     def embedding_cache_dir(self) -> Path:
-        return self.router_cache_dir or self.db_path.parent / "embeddings"
+        return self.router.cache_dir or self.db_path.parent / "embeddings"
 
     @property
     def llm_endpoint(self) -> str:
         """The base URL Nova will call: NOVA_LLM_BASE_URL, else OPENAI_BASE_URL, else OpenAI."""
-        return self.llm_base_url or self.openai_base_url or OPENAI_DEFAULT_BASE_URL
+        return self.llm.base_url or self.openai_base_url or OPENAI_DEFAULT_BASE_URL
 
     @property
     def llm_key(self) -> str:
         """The API key to send; local servers accept any, so a placeholder stands in."""
-        secret = self.llm_api_key or self.openai_api_key
+        secret = self.llm.api_key or self.openai_api_key
         return secret.get_secret_value() if secret else "not-needed"
 
     @property
     def llm_configured(self) -> bool:
         """True when the user named an endpoint or gave a key (so OpenAI itself is meant)."""
         return bool(
-            self.llm_base_url or self.openai_base_url or self.llm_api_key or self.openai_api_key
+            self.llm.base_url or self.openai_base_url or self.llm.api_key or self.openai_api_key
         )
 
     @property
     def resolved_log_file(self) -> Path:
-        return self.log_file or self.db_path.parent / "nova.log"
+        return self.log.file or self.db_path.parent / "nova.log"
 
 
-def env_name(field: str) -> str:
-    """The environment variable a user sets for a settings field."""
-    info = Settings.model_fields[field]
-    alias = info.validation_alias
-    if isinstance(alias, AliasChoices):
-        return str(alias.choices[0])
+GROUPS = ("llm", "pipeline", "router", "http", "slack", "discord", "log")
+FLAT_NAMES: dict[str, tuple[str, str]] = {
+    f"{group}_{field}": (group, field)
+    for group in GROUPS
+    # Each group field is annotated with its BaseModel class; mypy sees `type | None`.
+    for field in Settings.model_fields[group].annotation.model_fields  # type: ignore[union-attr]
+}
+"""`llm_base_url` → ("llm", "base_url"): every setting by the name its variable has."""
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_unset=True)
+    return dict(value or {})
+
+
+def env_name(*location: str | int) -> str:
+    """The environment variable a user sets for a setting, from its place in Settings."""
+    field = str(location[0]) if location else "?"
+    if field in GROUPS and len(location) > 1:
+        return f"NOVA_{field.upper()}_{str(location[1]).upper()}"
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
     return f"NOVA_{field.upper()}"
 
 
@@ -191,8 +300,7 @@ def load_settings(**overrides: object) -> Settings:
 def _describe(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors(include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else "?"
-        name = env_name(field) if field in Settings.model_fields else field
+        name = env_name(*error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         problems.append(f"{name}: {message}")
     return "invalid configuration: " + "; ".join(problems)

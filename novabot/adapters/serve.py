@@ -53,11 +53,11 @@ def first_responder(adapters: Sequence[Adapter], key: ConversationKey) -> Respon
 def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
     """The adapters whose settings are present; their modules load only when needed."""
     adapters: list[Adapter] = []
-    if settings.slack_bot_token is not None:
+    if settings.slack.bot_token is not None:
         from novabot.adapters.slack.adapter import SlackAdapter
 
         adapters.append(SlackAdapter(bot, settings))
-    if settings.discord_token is not None:
+    if settings.discord.token is not None:
         from novabot.adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter(bot, settings))

@@ -107,8 +107,8 @@ async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
     from novabot.adapters.discord.adapter import sync_commands
 
     guilds: list[int | None] = [args.guild] if args.guild else [None]
-    if not args.guild and settings.discord_guild_ids:
-        guilds = list(settings.discord_guild_ids)
+    if not args.guild and settings.discord.guild_ids:
+        guilds = list(settings.discord.guild_ids)
     async with started_app(settings) as app:
         for guild in guilds:
             names = await sync_commands(app.bot, settings, guild)
@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Runner = args.run
     try:
         settings = load_settings()
-        configure_logging(settings.resolved_log_file, settings.log_level)
+        configure_logging(settings.resolved_log_file, settings.log.level)
         return asyncio.run(run(settings, args))
     except (
         ConfigError,

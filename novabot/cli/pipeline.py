@@ -65,7 +65,7 @@ async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
 
 async def choose_plan(app: App, settings: Settings, args: argparse.Namespace, task: str) -> Plan:
     agents = [card.name for card in app.registry.routable_cards]
-    limit = settings.pipeline_max_steps
+    limit = settings.pipeline.max_steps
     if args.plan:
         return validate_plan(load_plan_file(args.plan), agents, max_steps=limit)
     if not task:

@@ -99,7 +99,7 @@ async def run_agents_lint(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _semantic_embedder(settings: Settings) -> Embedder:
-    if settings.router_backend == "lexical":
+    if settings.router.backend == "lexical":
         raise UsageError(
             "this needs an embedding backend; NOVA_ROUTER_BACKEND is 'lexical'"
             " (use 'minilm', the default, or 'openai')"

@@ -109,10 +109,10 @@ class LLM:
         return cls(
             base_url=settings.llm_endpoint,
             api_key=settings.llm_key,
-            model=settings.llm_model,
-            timeout_s=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-            max_tool_rounds=settings.llm_max_tool_rounds,
+            model=settings.llm.model,
+            timeout_s=settings.llm.timeout_s,
+            max_retries=settings.llm.max_retries,
+            max_tool_rounds=settings.llm.max_tool_rounds,
             usage_sink=usage_sink,
         )
 

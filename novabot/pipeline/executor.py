@@ -46,12 +46,12 @@ class Limits:
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(
-            max_steps=settings.pipeline_max_steps,
-            concurrency=settings.pipeline_concurrency,
-            step_timeout_s=settings.pipeline_step_timeout_s,
-            step_retries=settings.pipeline_step_retries,
-            retry_backoff_s=settings.pipeline_retry_backoff_s,
-            max_tokens=settings.pipeline_max_tokens,
+            max_steps=settings.pipeline.max_steps,
+            concurrency=settings.pipeline.concurrency,
+            step_timeout_s=settings.pipeline.step_timeout_s,
+            step_retries=settings.pipeline.step_retries,
+            retry_backoff_s=settings.pipeline.retry_backoff_s,
+            max_tokens=settings.pipeline.max_tokens,
         )
 
 

@@ -23,13 +23,13 @@ log = logging.getLogger(__name__)
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured embedding backend (the offline MiniLM unless told otherwise)."""
-    if settings.router_backend == "openai":
+    if settings.router.backend == "openai":
         return OpenAIEmbedder(
-            base_url=settings.router_embedding_base_url or settings.llm_endpoint,
+            base_url=settings.router.embedding_base_url or settings.llm_endpoint,
             api_key=settings.llm_key,
-            model=settings.router_embedding_model,
-            timeout_s=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
+            model=settings.router.embedding_model,
+            timeout_s=settings.llm.timeout_s,
+            max_retries=settings.llm.max_retries,
         )
     return shared_minilm()
 
@@ -41,14 +41,14 @@ def shared_minilm() -> MiniLMEmbedder:
 
 
 def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatcher:
-    if settings.router_backend == "lexical":
-        return LexicalMatcher(cards, threshold=settings.router_lexical_threshold)
+    if settings.router.backend == "lexical":
+        return LexicalMatcher(cards, threshold=settings.router.lexical_threshold)
     started = time.perf_counter()
     matcher = SemanticMatcher.from_cards(
         cards,
         build_embedder(settings),
         EmbeddingCache(settings.embedding_cache_dir),
-        threshold=settings.router_threshold,
+        threshold=settings.router.threshold,
     )
     log.info(
         "semantic router ready: %d agents, backend %s, threshold %.3f, %.2f s",
@@ -73,15 +73,15 @@ async def build_router(
     # off the event loop, which may be serving that very endpoint (tests do).
     matcher = await asyncio.to_thread(build_matcher, settings, cards)
     tiebreak = None
-    if settings.router_llm_tiebreak:
+    if settings.router.llm_tiebreak:
         tiebreak = LLMTieBreak(llm, {card.name: card for card in cards})
     return Router(
         [card.name for card in cards],
         memory,
         matcher,
         claims=claims,
-        switch_margin=settings.router_switch_margin,
-        abstain=settings.router_abstain,
+        switch_margin=settings.router.switch_margin,
+        abstain=settings.router.abstain,
         tiebreak=tiebreak,
-        tie_margin=settings.router_tie_margin,
+        tie_margin=settings.router.tie_margin,
     )

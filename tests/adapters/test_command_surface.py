@@ -67,7 +67,7 @@ async def everywhere(settings: Settings) -> AsyncIterator[Everywhere]:
         try:
             await slack.start()
             await on_discord.start()
-            url = f"http://127.0.0.1:{chosen.http_port}/slack/events"
+            url = f"http://127.0.0.1:{chosen.http.port}/slack/events"
             yield Everywhere(
                 bot, RunningSlack(app, slack, fake_slack, url), DiscordUsers(fake_discord)
             )

@@ -66,7 +66,7 @@ def conversation_with_a_pipeline(body: dict) -> Reply:
 
 async def test_start_pipeline_from_a_conversation(settings: Settings) -> None:
     async with FakeOpenAI(models=(MODEL,), default=conversation_with_a_pipeline) as fake:
-        app = await build_app(settings.model_copy(update={"llm_base_url": fake.base_url}))
+        app = await build_app(settings.replaced(llm_base_url=fake.base_url))
         bot = app.bot
         try:
             responder = RecordingResponder(KEY)

@@ -67,7 +67,7 @@ async def test_threads_do_not_share_history(bot: Bot, fake_openai: FakeOpenAI) -
 async def test_history_is_trimmed_to_the_token_budget_oldest_first(
     settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    async with started_app(settings.model_copy(update={"history_token_budget": 40})) as app:
+    async with started_app(settings.replaced(history_token_budget=40)) as app:
         for n in range(6):
             await app.bot.handle(message(f"hello number {n} " + "x" * 40), RecordingResponder())
     last = fake_openai.requests[-1].body["messages"]

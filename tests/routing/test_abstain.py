@@ -27,7 +27,7 @@ async def test_an_uncovered_message_goes_to_chat_with_a_note(
     settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.script(Text("Here is a sonnet."))
-    strict = settings.model_copy(update={"router_threshold": 0.99})
+    strict = settings.replaced(router_threshold=0.99)
     async with started_app(strict) as app:
         bot = app.bot
         outcome = await bot.handle(message(NOBODYS), RecordingResponder())
@@ -39,7 +39,7 @@ async def test_an_uncovered_message_goes_to_chat_with_a_note(
 async def test_declining_says_so_and_names_the_closest_agents(
     settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    declining = settings.model_copy(update={"router_threshold": 0.99, "router_abstain": "decline"})
+    declining = settings.replaced(router_threshold=0.99, router_abstain="decline")
     async with started_app(declining) as app:
         bot = app.bot
         responder = RecordingResponder()
@@ -109,7 +109,7 @@ async def test_tiebreak_is_off_by_default(bot: Bot) -> None:
 
 
 async def test_tiebreak_is_wired_when_enabled(settings: Settings) -> None:
-    async with started_app(settings.model_copy(update={"router_llm_tiebreak": True})) as app:
+    async with started_app(settings.replaced(router_llm_tiebreak=True)) as app:
         bot = app.bot
         assert isinstance(bot.router.tiebreak, LLMTieBreak)
 

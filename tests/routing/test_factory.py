@@ -30,18 +30,16 @@ def test_the_default_is_the_shipped_model(settings: Settings) -> None:
 
 
 def test_the_lexical_backend_needs_no_model(settings: Settings) -> None:
-    lexical = settings.model_copy(update={"router_backend": "lexical"})
+    lexical = settings.replaced(router_backend="lexical")
     matcher = build_matcher(lexical, CARDS)
     assert isinstance(matcher, LexicalMatcher)
-    assert matcher.threshold_for("translator") == lexical.router_lexical_threshold
+    assert matcher.threshold_for("translator") == lexical.router.lexical_threshold
 
 
 async def test_the_openai_backend_embeds_through_the_endpoint(
     settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    remote = settings.model_copy(
-        update={"router_backend": "openai", "router_embedding_model": MODEL}
-    )
+    remote = settings.replaced(router_backend="openai", router_embedding_model=MODEL)
     fake_openai.script(Text("Buongiorno"))
     async with started_app(remote) as app:
         bot = app.bot
@@ -58,8 +56,8 @@ async def test_the_openai_backend_embeds_through_the_endpoint(
 
 
 async def test_an_unreachable_embedding_endpoint_stops_start_up(settings: Settings) -> None:
-    remote = settings.model_copy(
-        update={"router_backend": "openai", "router_embedding_base_url": "http://127.0.0.1:1/v1"}
+    remote = settings.replaced(
+        router_backend="openai", router_embedding_base_url="http://127.0.0.1:1/v1"
     )
     with pytest.raises(EmbeddingError, match=r"127\.0\.0\.1:1"):
         async with started_app(remote):
@@ -75,6 +73,6 @@ def test_the_default_router_makes_no_network_call(
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    cold = settings.model_copy(update={"router_cache_dir": tmp_path / "fresh-cache"})
+    cold = settings.replaced(router_cache_dir=tmp_path / "fresh-cache")
     matcher = build_matcher(cold, CARDS)  # embeds every card: nothing cached yet
     assert matcher.rank("summarise this thread for me")[0].agent == "summarizer"

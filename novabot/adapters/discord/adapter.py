@@ -52,7 +52,7 @@ class NovaClient(discord.Client):
             guild_ready_timeout=guild_ready_timeout,
         )
         self.nova = bot
-        self.interval_s = settings.discord_update_interval_s
+        self.interval_s = settings.discord.update_interval_s
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(nova_commands(bot, interval_s=self.interval_s))
         # discord.py documents replacing these hooks on a tree instance, not subclassing.
@@ -75,19 +75,19 @@ def point_at(settings: Settings) -> None:
     discord.py keeps both addresses as class attributes; setting them is its own way to
     reach Discord-compatible servers (and the test suite's fake).
     """
-    Route.BASE = settings.discord_api_url or DISCORD_API_URL
-    gateway = settings.discord_gateway_url or DISCORD_GATEWAY_URL
+    Route.BASE = settings.discord.api_url or DISCORD_API_URL
+    gateway = settings.discord.gateway_url or DISCORD_GATEWAY_URL
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
 async def logged_in(bot: Bot, settings: Settings, **options: float) -> NovaClient:
     """A client logged in over REST (no gateway yet), or a ConfigError naming the token."""
-    if settings.discord_token is None:
+    if settings.discord.token is None:
         raise ConfigError("NOVA_DISCORD_TOKEN is not set")
     point_at(settings)
     client = NovaClient(bot, settings, **options)
     try:
-        await client.login(settings.discord_token.get_secret_value())
+        await client.login(settings.discord.token.get_secret_value())
     except discord.LoginFailure:
         await client.close()
         raise ConfigError(
@@ -103,7 +103,7 @@ class DiscordAdapter:
     name = "discord"
 
     def __init__(self, bot: Bot, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
-        if settings.discord_token is None:
+        if settings.discord.token is None:
             raise ConfigError("NOVA_DISCORD_TOKEN is not set")
         self.bot = bot
         self.settings = settings
@@ -114,7 +114,7 @@ class DiscordAdapter:
 
     @property
     def description(self) -> str:
-        return f"Discord (gateway {self.settings.discord_gateway_url or DISCORD_GATEWAY_URL})"
+        return f"Discord (gateway {self.settings.discord.gateway_url or DISCORD_GATEWAY_URL})"
 
     @property
     def started(self) -> bool:
@@ -132,7 +132,7 @@ class DiscordAdapter:
         if ready not in done:
             ready.cancel()
             await self.close()
-            where = self.settings.discord_gateway_url or DISCORD_GATEWAY_URL
+            where = self.settings.discord.gateway_url or DISCORD_GATEWAY_URL
             raise ConfigError(f"the Discord gateway {where} did not become ready")
 
     async def stop(self) -> None:
@@ -147,7 +147,7 @@ class DiscordAdapter:
         channel = self.client.get_channel(int(key.thread_id or key.channel_id))
         if channel is None:
             return None
-        return DiscordResponder(channel, interval_s=self.settings.discord_update_interval_s)
+        return DiscordResponder(channel, interval_s=self.settings.discord.update_interval_s)
 
     async def close(self) -> None:
         if self.client is not None:

@@ -33,17 +33,17 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, bot: Bot, settings: Settings) -> None:
-        if settings.slack_bot_token is None:
+        if settings.slack.bot_token is None:
             raise ConfigError("NOVA_SLACK_BOT_TOKEN is not set")
         self.settings = settings
-        self.socket_mode = settings.slack_app_token is not None
-        if not self.socket_mode and settings.slack_signing_secret is None:
+        self.socket_mode = settings.slack.app_token is not None
+        if not self.socket_mode and settings.slack.signing_secret is None:
             raise ConfigError(
                 "NOVA_SLACK_SIGNING_SECRET is required when Slack uses the Events API over "
                 "HTTP (or set NOVA_SLACK_APP_TOKEN for Socket Mode)"
             )
         self.clients = make_clients(settings)
-        secret = settings.slack_signing_secret
+        secret = settings.slack.signing_secret
         self.app = AsyncApp(
             client=self.clients.main,
             signing_secret=secret.get_secret_value() if secret else "",
@@ -64,19 +64,19 @@ class SlackAdapter:
     def description(self) -> str:
         if self.socket_mode:
             return "Slack (Socket Mode)"
-        host, port = self.settings.http_host, self.settings.http_port
+        host, port = self.settings.http.host, self.settings.http.port
         return f"Slack (Events API at http://{host}:{port}{EVENTS_PATH})"
 
     async def start(self) -> None:
         if self.socket_mode:
-            token = self.settings.slack_app_token
+            token = self.settings.slack.app_token
             assert token is not None
             self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
             await self._socket.connect_async()
             return
         self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        site = web.TCPSite(self._runner, self.settings.http.host, self.settings.http.port)
         await site.start()
 
     async def stop(self) -> None:
@@ -99,8 +99,8 @@ class SlackAdapter:
 
 
 def make_clients(settings: Settings) -> SlackClients:
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    base_url = f"{settings.slack_api_url}/" if settings.slack_api_url else SLACK_API_URL
+    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
+    base_url = f"{settings.slack.api_url}/" if settings.slack.api_url else SLACK_API_URL
     main = AsyncWebClient(
         token=token,
         base_url=base_url,
@@ -110,4 +110,4 @@ def make_clients(settings: Settings) -> SlackClients:
         ],
     )
     best_effort = AsyncWebClient(token=token, base_url=base_url)
-    return SlackClients(main, best_effort, settings.slack_update_interval_s)
+    return SlackClients(main, best_effort, settings.slack.update_interval_s)

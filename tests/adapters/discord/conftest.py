@@ -59,13 +59,11 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 
 def discord_settings(settings: Settings, fake: FakeDiscord) -> Settings:
-    return settings.model_copy(
-        update={
-            "discord_token": SecretStr(fake.token),
-            "discord_api_url": fake.api_url,
-            "discord_gateway_url": fake.gateway_url,
-            "discord_update_interval_s": 0.2,
-        }
+    return settings.replaced(
+        discord_token=SecretStr(fake.token),
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+        discord_update_interval_s=0.2,
     )
 
 

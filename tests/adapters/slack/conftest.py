@@ -73,7 +73,7 @@ def slack_settings(settings: Settings, fake: FakeSlack, **update: Any) -> Settin
         "http_port": free_port(),
         "slack_update_interval_s": 0.2,
     }
-    return settings.model_copy(update=values | update)
+    return settings.replaced(**values | update)
 
 
 @pytest.fixture
@@ -92,11 +92,11 @@ async def start_slack(settings: Settings, fake_slack: FakeSlack) -> AsyncIterato
     chosen = slack_settings(settings, fake_slack)
 
     async def start(**update: Any) -> RunningSlack:
-        final = chosen.model_copy(update=update)
+        final = chosen.replaced(**update)
         app = await build_app(final)
         adapter = SlackAdapter(app.bot, final)
         await adapter.start()
-        url = f"http://127.0.0.1:{final.http_port}/slack/events"
+        url = f"http://127.0.0.1:{final.http.port}/slack/events"
         running.append(RunningSlack(app, adapter, fake_slack, url))
         return running[-1]
 
