@@ -15,7 +15,7 @@ from novabot.llm.metering import charged_to
 from novabot.pipeline.executor import Executor
 from novabot.pipeline.plan import Plan, PlanError, load_plan_file, load_template, validate_plan
 from novabot.pipeline.progress import ChangePrinter, render_details
-from novabot.store import PipelineRunRecord
+from novabot.store import PipelineRunRecord, RunStatus, StepStatus
 
 EXIT_FAILED = 1
 
@@ -89,9 +89,9 @@ async def follow(executor: Executor, run_id: int) -> int:
         print(f"\n{answer}", flush=True)
 
     record = await executor.run(run_id, on_change=on_change, post=post)
-    if record.status == "cancelled":
+    if record.status == RunStatus.CANCELLED:
         print(f"Pipeline #{run_id} was cancelled.", flush=True)
-    return 0 if record.status == "done" else EXIT_FAILED
+    return 0 if record.status == RunStatus.DONE else EXIT_FAILED
 
 
 async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
@@ -115,7 +115,7 @@ async def list_runs(settings: Settings, args: argparse.Namespace) -> int:
     if not runs:
         print("No pipeline runs yet.")
     for run in runs:
-        done = sum(step.status == "done" for step in run.steps)
+        done = sum(step.status == StepStatus.DONE for step in run.steps)
         when = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"#{run.id}  {run.status:<9}  {done}/{len(run.steps)} steps  {when}  {run.task[:60]}")
     return 0

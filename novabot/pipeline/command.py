@@ -5,6 +5,7 @@ from __future__ import annotations
 from novabot.commands.command import Command, CommandContext, CommandError
 from novabot.pipeline.plan import PlanError
 from novabot.pipeline.progress import render_details
+from novabot.store import PipelineRunRecord, StepStatus
 
 USAGE = (
     "usage: pipeline <task> · pipeline list · pipeline show|cancel <id> · "
@@ -41,10 +42,13 @@ async def list_runs(ctx: CommandContext) -> str:
     if not runs:
         return "No pipelines yet. Start one with: pipeline <task>"
     return "\n".join(
-        f"#{run.id} {run.status}: {sum(s.status == 'done' for s in run.steps)}/{len(run.steps)} "
-        f"steps — {run.task[:70]}"
+        f"#{run.id} {run.status}: {_done(run)}/{len(run.steps)} steps — {run.task[:70]}"
         for run in runs
     )
+
+
+def _done(run: PipelineRunRecord) -> int:
+    return sum(step.status == StepStatus.DONE for step in run.steps)
 
 
 async def act_on_run(ctx: CommandContext, action: str, rest: str) -> str:

@@ -21,11 +21,18 @@ from novabot.llm.client import LLM, Answer, LLMError
 from novabot.llm.metering import charged_to
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
 from novabot.store import PipelineRunRecord, PipelineStepRecord, PipelineStore
+from novabot.store.statuses import (
+    FINISHED_RUN_STATUSES,
+    FINISHED_STEP_STATUSES,
+    RETRYABLE_STEP_STATUSES,
+    RunStatus,
+    StepStatus,
+)
 
 log = logging.getLogger(__name__)
 
-FINISHED = {"done", "failed", "cancelled"}
-SETTLED = {"done", "failed", "skipped", "cancelled"}
+FINISHED = FINISHED_RUN_STATUSES
+SETTLED = FINISHED_STEP_STATUSES
 AGGREGATOR = "aggregator"
 
 OnChange = Callable[[PipelineRunRecord], Awaitable[None]]
@@ -103,9 +110,9 @@ class Executor:
         record = await self.load(run_id)
         if record.status in FINISHED:
             return False
-        await self.store.set_run_status(run_id, "cancelled")
+        await self.store.set_run_status(run_id, RunStatus.CANCELLED)
         open_steps = [s.step_id for s in record.steps if s.status not in SETTLED]
-        await self.store.set_steps_status(run_id, open_steps, "cancelled")
+        await self.store.set_steps_status(run_id, open_steps, StepStatus.CANCELLED)
         if run_id in self._active:
             self._active[run_id].cancel()
         return True
@@ -119,10 +126,10 @@ class Executor:
         again = (
             downstream(record.steps, step_id)
             if step_id
-            else [s.step_id for s in record.steps if s.status in {"failed", "skipped", "cancelled"}]
+            else [s.step_id for s in record.steps if s.status in RETRYABLE_STEP_STATUSES]
         )
         if again:
-            await self.store.set_steps_status(run_id, again, "pending")
+            await self.store.set_steps_status(run_id, again, StepStatus.PENDING)
             await self.store.reopen_run(run_id)
         return again
 
@@ -170,19 +177,19 @@ class _Run:
             self.settled[step.step_id] = asyncio.Event()
             if step.status in SETTLED:
                 self.settled[step.step_id].set()
-            if step.status == "done":
+            if step.status == StepStatus.DONE:
                 self.outputs[step.step_id] = step.output or ""
 
     async def _step(self, plan: Plan, step: PlanStep) -> None:
         for needed in step.depends_on:
             await self.settled[needed].wait()
-        blocked = [n for n in step.depends_on if self.status[n] != "done"]
+        blocked = [n for n in step.depends_on if self.status[n] != StepStatus.DONE]
         if blocked:
-            await self._settle(step.id, "skipped")
+            await self._settle(step.id, StepStatus.SKIPPED)
             return
         async with self.semaphore:
-            if await self.store.run_status(self.run_id) == "cancelled":
-                await self._settle(step.id, "cancelled")  # cancelled from another process
+            if await self.store.run_status(self.run_id) == RunStatus.CANCELLED:
+                await self._settle(step.id, StepStatus.CANCELLED)  # cancelled from another process
                 return
             await self._attempt_until_done(plan, step)
 
@@ -192,7 +199,7 @@ class _Run:
         attempts = self.limits.step_retries + 1
         for attempt in range(1, attempts + 1):
             await self.store.start_step(self.run_id, step.id)
-            self.status[step.id] = "running"
+            self.status[step.id] = StepStatus.RUNNING
             await self._changed()
             try:
                 answer = await self._perform(agent, request)
@@ -201,7 +208,7 @@ class _Run:
                     await asyncio.sleep(self.limits.retry_backoff_s * 2 ** (attempt - 1))
                     continue
                 await self.store.fail_step(self.run_id, step.id, str(exc))
-                await self._settle(step.id, "failed", stored=True)
+                await self._settle(step.id, StepStatus.FAILED, stored=True)
                 return
             await self.store.finish_step(
                 self.run_id,
@@ -211,7 +218,7 @@ class _Run:
                 completion_tokens=answer.usage.completion_tokens,
             )
             self.outputs[step.id] = answer.text
-            await self._settle(step.id, "done", stored=True)
+            await self._settle(step.id, StepStatus.DONE, stored=True)
             return
 
     async def _perform(self, agent: Agent, request: str) -> Answer:
@@ -238,10 +245,11 @@ class _Run:
 
     async def _finish(self, plan: Plan) -> PipelineRunRecord:
         current = await self.executor.load(self.run_id)
-        if current.status == "cancelled":
+        if current.status == RunStatus.CANCELLED:
             return current
         steps = current.steps
-        status = "done" if all(s.status == "done" for s in steps) else "failed"
+        done = all(s.status == StepStatus.DONE for s in steps)
+        status = RunStatus.DONE if done else RunStatus.FAILED
         answer = await self._aggregate(plan, steps)
         await self.store.save_answer(
             self.run_id,
@@ -286,7 +294,9 @@ def aggregation_request(plan: Plan, steps: tuple[PipelineStepRecord, ...]) -> st
     parts = [f"The task: {plan.task}", "The steps and their results:"]
     for step in steps:
         result = (
-            step.output if step.status == "done" else f"({step.status}: {step.error or 'not run'})"
+            step.output
+            if step.status == StepStatus.DONE
+            else f"({step.status}: {step.error or 'not run'})"
         )
         parts.append(f"## {step.step_id} — {step.agent} — {step.status}\n{result}")
     parts.append("Write the final answer to the task from these results.")

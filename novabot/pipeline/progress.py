@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from novabot.store import PipelineRunRecord, PipelineStepRecord
+from novabot.store import PipelineRunRecord, PipelineStepRecord, StepStatus
 
-ICONS = {
-    "pending": "·",
-    "running": "⏳",
-    "done": "✅",
-    "failed": "❌",
-    "skipped": "⏭",
-    "cancelled": "🚫",
+ICONS: dict[str, str] = {
+    StepStatus.PENDING: "·",
+    StepStatus.RUNNING: "⏳",
+    StepStatus.DONE: "✅",
+    StepStatus.FAILED: "❌",
+    StepStatus.SKIPPED: "⏭",
+    StepStatus.CANCELLED: "🚫",
 }
 
 
@@ -20,7 +20,7 @@ def step_line(step: PipelineStepRecord) -> str:
         line += f" in {(step.finished_at - step.started_at).total_seconds():.1f}s"
     if step.attempt > 1:
         line += f", attempt {step.attempt}"
-    if step.status == "failed" and step.error:
+    if step.status == StepStatus.FAILED and step.error:
         line += f": {step.error}"
     return line
 

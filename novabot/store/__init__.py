@@ -7,7 +7,6 @@ async with await Store.open("~/.nova/nova.db") as store:
 from novabot.store.errors import StoreError
 from novabot.store.memory import MemoryPipelineStore
 from novabot.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
-from novabot.store.pipeline_checks import RUN_STATUSES, STEP_STATUSES
 from novabot.store.protocols import MessageLog, PipelineStore
 from novabot.store.records import (
     PipelineRunRecord,
@@ -16,6 +15,7 @@ from novabot.store.records import (
     StoredMessage,
     UsageRow,
 )
+from novabot.store.statuses import RUN_STATUSES, STEP_STATUSES, RunStatus, StepStatus
 from novabot.store.store import Store
 
 __all__ = [
@@ -29,6 +29,8 @@ __all__ = [
     "PipelineStepRecord",
     "PipelineStore",
     "RoutingRecord",
+    "RunStatus",
+    "StepStatus",
     "Store",
     "StoreError",
     "StoredMessage",

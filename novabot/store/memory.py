@@ -18,11 +18,6 @@ from datetime import UTC, datetime
 from novabot.core.message import ConversationKey
 from novabot.store.errors import StoreError
 from novabot.store.pipeline_checks import (
-    ANSWER_STATUSES,
-    FINISHED_RUN_STATUSES,
-    FINISHED_STEP_STATUSES,
-    RUN_STATUSES,
-    STEP_STATUSES,
     StepSpec,
     check_status,
     check_step_ids,
@@ -32,8 +27,17 @@ from novabot.store.pipeline_checks import (
     no_step,
 )
 from novabot.store.records import PipelineRunRecord, PipelineStepRecord
+from novabot.store.statuses import (
+    ANSWER_STATUSES,
+    FINISHED_RUN_STATUSES,
+    FINISHED_STEP_STATUSES,
+    RUN_STATUSES,
+    STEP_STATUSES,
+    RunStatus,
+    StepStatus,
+)
 
-UNFINISHED = ("pending", "running")
+UNFINISHED = (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 @dataclass
@@ -43,7 +47,7 @@ class _Step:
     agent: str
     instruction: str
     depends_on: tuple[str, ...]
-    status: str = "pending"
+    status: str = StepStatus.PENDING
     attempt: int = 0
     output: str | None = None
     error: str | None = None
@@ -70,7 +74,7 @@ class _Run:
     updated_at: datetime
     steps: dict[str, _Step]
     """By id, in plan order (dicts keep insertion order)."""
-    status: str = "pending"
+    status: str = RunStatus.PENDING
     answer: str | None = None
     answer_posted: bool = False
     prompt_tokens: int = 0
@@ -146,10 +150,10 @@ class MemoryPipelineStore:
         step = run.step(step_id)
         now = _now()
         step.clear_result()  # a restarted step must not show the previous attempt's result
-        step.status, step.started_at = "running", now
+        step.status, step.started_at = StepStatus.RUNNING, now
         step.attempt += 1
-        if run.status == "pending":
-            run.status = "running"
+        if run.status == RunStatus.PENDING:
+            run.status = RunStatus.RUNNING
         run.updated_at = now
         return step.attempt
 
@@ -164,7 +168,7 @@ class MemoryPipelineStore:
     ) -> None:
         await _io()
         check_tokens(prompt_tokens, completion_tokens)
-        step = self._end_step(run_id, step_id, "done", prompt_tokens, completion_tokens)
+        step = self._end_step(run_id, step_id, StepStatus.DONE, prompt_tokens, completion_tokens)
         step.output = output
 
     async def fail_step(
@@ -178,7 +182,7 @@ class MemoryPipelineStore:
     ) -> None:
         await _io()
         check_tokens(prompt_tokens, completion_tokens)
-        step = self._end_step(run_id, step_id, "failed", prompt_tokens, completion_tokens)
+        step = self._end_step(run_id, step_id, StepStatus.FAILED, prompt_tokens, completion_tokens)
         step.error = error
 
     async def set_steps_status(self, run_id: int, step_ids: Sequence[str], status: str) -> None:
@@ -191,7 +195,7 @@ class MemoryPipelineStore:
         run.updated_at = now
         for step in steps:
             step.status = status
-            if status == "pending":
+            if status == StepStatus.PENDING:
                 step.clear_result()
             else:
                 step.finished_at = now if status in FINISHED_STEP_STATUSES else None
@@ -199,9 +203,9 @@ class MemoryPipelineStore:
     async def reset_interrupted_steps(self, run_id: int) -> list[str]:
         await _io()
         run = self._run(run_id)
-        interrupted = [step for step in run.steps.values() if step.status == "running"]
+        interrupted = [step for step in run.steps.values() if step.status == StepStatus.RUNNING]
         for step in interrupted:
-            step.status = "pending"
+            step.status = StepStatus.PENDING
             step.clear_result()  # the attempt count stays: that attempt did happen
         if interrupted:
             run.updated_at = _now()
@@ -235,7 +239,7 @@ class MemoryPipelineStore:
     async def reopen_run(self, run_id: int) -> None:
         await _io()
         run = self._run(run_id)
-        run.status, run.answer, run.answer_posted = "pending", None, False
+        run.status, run.answer, run.answer_posted = RunStatus.PENDING, None, False
         run.finished_at, run.updated_at = None, _now()
 
     def _run(self, run_id: int) -> _Run:

@@ -1,5 +1,5 @@
-"""What every pipeline store agrees on: the statuses a run or step may take, the shape of
-a step as `create_run` takes it, and the checks made before any write.
+"""What every pipeline store agrees on: the shape of a step as `create_run` takes it, and
+the checks made before any write (the statuses themselves are in statuses.py).
 
 Shared by the SQLite store and the in-memory one, so both reject the same input with
 the same error.
@@ -9,12 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-RUN_STATUSES = frozenset({"pending", "running", "done", "failed", "cancelled"})
-STEP_STATUSES = frozenset({"pending", "running", "done", "failed", "skipped", "cancelled"})
-FINISHED_RUN_STATUSES = frozenset({"done", "failed", "cancelled"})
-ANSWER_STATUSES = frozenset({"done", "failed"})
-FINISHED_STEP_STATUSES = frozenset({"done", "failed", "skipped", "cancelled"})
-
 StepSpec = tuple[str, str, str, Sequence[str]]
 """(step_id, agent, instruction, depends_on), as `create_run` takes them."""
 
@@ -22,7 +16,8 @@ StepSpec = tuple[str, str, str, Sequence[str]]
 def check_status(status: str, allowed: frozenset[str], what: str) -> None:
     # Fail here with a readable error rather than on a database constraint.
     if status not in allowed:
-        raise ValueError(f"{what} status must be one of {sorted(allowed)}, not {status!r}")
+        names = sorted(str(allowed_status) for allowed_status in allowed)
+        raise ValueError(f"{what} status must be one of {names}, not {status!r}")
 
 
 def check_tokens(prompt_tokens: int, completion_tokens: int) -> None:

@@ -16,11 +16,6 @@ from novabot.core.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
 from novabot.store.errors import StoreError
 from novabot.store.pipeline_checks import (
-    ANSWER_STATUSES,
-    FINISHED_RUN_STATUSES,
-    FINISHED_STEP_STATUSES,
-    RUN_STATUSES,
-    STEP_STATUSES,
     StepSpec,
     check_status,
     check_step_ids,
@@ -39,6 +34,14 @@ from novabot.store.pipeline_rows import (
 from novabot.store.records import (
     PipelineRunRecord,
     now_text,
+)
+from novabot.store.statuses import (
+    ANSWER_STATUSES,
+    FINISHED_RUN_STATUSES,
+    FINISHED_STEP_STATUSES,
+    RUN_STATUSES,
+    STEP_STATUSES,
+    StepStatus,
 )
 
 
@@ -162,7 +165,7 @@ class PipelinesMixin(StoreBase):
     ) -> None:
         """Mark the step done with its output; its tokens go to the step and the run."""
         await self._end_step(
-            run_id, step_id, "done", "output = ?", output, prompt_tokens, completion_tokens
+            run_id, step_id, StepStatus.DONE, "output = ?", output, prompt_tokens, completion_tokens
         )
 
     async def fail_step(
@@ -176,7 +179,7 @@ class PipelinesMixin(StoreBase):
     ) -> None:
         """Mark the step failed with its error; its tokens go to the step and the run."""
         await self._end_step(
-            run_id, step_id, "failed", "error = ?", error, prompt_tokens, completion_tokens
+            run_id, step_id, StepStatus.FAILED, "error = ?", error, prompt_tokens, completion_tokens
         )
 
     async def _end_step(
@@ -211,7 +214,7 @@ class PipelinesMixin(StoreBase):
         check_status(status, STEP_STATUSES, "step")
         wanted = check_step_ids(step_ids)
         now = now_text()
-        if status == "pending":
+        if status == StepStatus.PENDING:
             assignments = "status = ?, output = NULL, error = NULL, started_at = NULL,"
             assignments += " finished_at = NULL"
             params: tuple[object, ...] = (status,)
