@@ -80,6 +80,11 @@ class Bot:
     def commands(self) -> Mapping[str, Command]:
         return self.registry.commands
 
+    @property
+    def agent_names(self) -> list[str]:
+        """The agents a user can address by name (internal ones left out)."""
+        return [card.name for card in self.registry.routable_cards]
+
     # -- the message path ----------------------------------------------------------------
 
     async def handle(self, message: Message, responder: Responder) -> Outcome:

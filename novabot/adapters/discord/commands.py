@@ -168,8 +168,7 @@ def agent_autocomplete(bot: Bot) -> AgentNames:
     async def agent_names(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        routable = [card.name for card in bot.registry.routable_cards]
-        names = [name for name in routable if current.lower() in name]
+        names = [name for name in bot.agent_names if current.lower() in name]
         return [app_commands.Choice(name=name, value=name) for name in names[:25]]
 
     return agent_names
@@ -179,7 +178,7 @@ def ask_subcommand(bot: Bot, interval_s: float, agent_names: AgentNames) -> app_
     @app_commands.describe(prompt="What to ask", agent="Send it to this agent")
     @app_commands.autocomplete(agent=agent_names)
     async def ask(interaction: discord.Interaction, prompt: str, agent: str | None = None) -> None:
-        routable = [card.name for card in bot.registry.routable_cards]
+        routable = bot.agent_names
         if agent and agent not in routable:
             known = ", ".join(routable)
             await private(interaction, f"There is no agent named '{agent}'. Agents: {known}.")
