@@ -23,6 +23,10 @@ from novabot.config import Settings
 from novabot.core.bot import Bot
 from novabot.core.cogs import CogSetup, load_cogs
 from novabot.core.registry import Registry
+from novabot.delivery.courier import Courier
+from novabot.delivery.inbox import Inbox
+from novabot.delivery.runs import StoreRunLeases
+from novabot.delivery.worker import Worker
 from novabot.llm.client import LLM
 from novabot.pipeline.agent import PipelineAgent
 from novabot.pipeline.command import PIPELINE_COMMAND
@@ -44,6 +48,9 @@ class App:
     router: Router
     pipelines: PipelineService
     bot: Bot
+    worker: Worker
+    inbox: Inbox
+    courier: Courier
 
     async def close(self) -> None:
         await self.pipelines.stop()
@@ -78,7 +85,12 @@ async def _wire(
     registry = Registry()
     for command in (*BUILTIN_COMMANDS, PIPELINE_COMMAND):
         registry.add_command(command)
-    pipelines = PipelineService(store, store, registry, llm, Limits.from_settings(settings))
+    # This process as a holder of leases; `nova run` starts its heartbeat (adapters/serve.py).
+    worker = Worker(store, settings.lease_s)
+    inbox, courier = Inbox(store, worker), Courier(store, worker)
+    limits = Limits.from_settings(settings)
+    leases = StoreRunLeases(store, worker)
+    pipelines = PipelineService(store, courier, leases, registry, llm, limits)
     registry.agent_factories[PIPELINE_AGENT] = partial(PipelineAgent, service=pipelines)
     for tool in handoff_tools(registry, llm, pipelines):
         registry.add_tool(tool)
@@ -97,9 +109,11 @@ async def _wire(
         registry=registry,
         router=router,
         services=services,
+        inbox=inbox,
+        courier=courier,
         history_token_budget=settings.history_token_budget,
     )
-    return App(settings, store, llm, registry, router, pipelines, bot)
+    return App(settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier)
 
 
 @contextlib.asynccontextmanager

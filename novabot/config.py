@@ -187,6 +187,9 @@ class Settings(BaseSettings):
     history_token_budget: Annotated[int, Field(ge=0)] = 3000
     shutdown_grace_s: Annotated[float, Field(ge=0)] = 20.0
     """How long `nova run` lets in-flight answers finish on SIGINT/SIGTERM."""
+    lease_s: Annotated[float, Field(gt=0)] = 30.0
+    """How long work held by a silent `nova run` (an answer, a post, a pipeline run) waits
+    before another process takes it over; a process known to be dead is taken over at once."""
 
     llm: LLMSettings = Field(default_factory=LLMSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)

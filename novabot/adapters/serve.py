@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from novabot.app import App
 from novabot.core.message import ConversationKey
 from novabot.core.responder import Responder
+from novabot.delivery.recovery import Recovery, Sweep
 
 log = logging.getLogger(__name__)
 
 EVENT_MEMORY = timedelta(days=7)
-"""How long answered event ids are kept: far longer than any platform redelivers."""
+"""How long answered messages stay in the inbox: far longer than any platform redelivers."""
 
 
 class Adapter(Protocol):
@@ -50,6 +51,16 @@ def first_responder(adapters: Sequence[Adapter], key: ConversationKey) -> Respon
     return None
 
 
+def report(sweep: Sweep) -> None:
+    """What the start found left over from before, in the terminal."""
+    if sweep.posted:
+        print(f"nova: posted {sweep.posted} answers left unsent", flush=True)
+    if sweep.answering:
+        print(f"nova: answering {sweep.answering} messages left unanswered", flush=True)
+    if sweep.resumed:
+        print(f"nova: resuming pipelines {', '.join(f'#{n}' for n in sweep.resumed)}", flush=True)
+
+
 def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
     """The adapters whose settings are present; their modules load only when needed."""
     adapters: list[Adapter] = []
@@ -70,31 +81,43 @@ async def serve(
     """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then shut down in order:
     stop taking events, let answers in progress finish (up to `grace_s`), disconnect."""
     stop = stop or asyncio.Event()
-    pruned = await app.store.prune_events(EVENT_MEMORY)
+    pruned = await app.store.prune_inbox(EVENT_MEMORY)
     if pruned:
-        log.info("forgot %d processed events older than %s", pruned, EVENT_MEMORY)
+        log.info("forgot %d answered messages older than %s", pruned, EVENT_MEMORY)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    await app.worker.start()
     started: list[Adapter] = []
+    sweeping: asyncio.Task[None] | None = None
     try:
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
             log.info("started %s", adapter.description)
             print(f"nova: listening on {adapter.description}", flush=True)
-        resumed = await app.pipelines.resume_all(partial(first_responder, started))
-        if resumed:
-            print(f"nova: resuming pipelines {', '.join(f'#{n}' for n in resumed)}", flush=True)
+        recovery = Recovery(
+            app.bot,
+            app.inbox,
+            app.courier,
+            app.pipelines,
+            partial(first_responder, started),
+            [adapter.name for adapter in started],
+        )
+        report(await recovery.sweep())
+        sweeping = asyncio.create_task(recovery.run_forever(app.settings.lease_s / 2))
         await stop.wait()
         print("nova: stopping…", flush=True)
     finally:
+        if sweeping is not None:
+            sweeping.cancel()
         for adapter in reversed(started):
             await adapter.stop()
         cut = await app.bot.drain(grace_s)
         if cut:
             log.warning("cut %d answers short at shutdown", cut)
         await app.pipelines.stop()  # checkpointed: they resume at the next start
+        await app.worker.stop()  # lets every lease go: the next start takes over at once
         for adapter in reversed(started):
             await adapter.close()
         for signum in (signal.SIGINT, signal.SIGTERM):

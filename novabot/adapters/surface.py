@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
 from novabot.adapters.chunking import split_message
+from novabot.core.delivery import Post
 from novabot.core.message import ConversationKey
-from novabot.core.responder import LiveMessage, Responder, Stream
+from novabot.core.responder import LiveMessage, OnPlaceholder, Responder, Stream
+
+log = logging.getLogger(__name__)
 
 CUT_SHORT = "_(answer cut short)_"
+ANSWERED_BELOW = "_(interrupted — answered below)_"
 
 
 class RateLimited(Exception):
@@ -45,8 +50,22 @@ class Surface(ABC):
         return markdown
 
     @abstractmethod
-    async def post(self, text: str) -> Any:
-        """Post one rendered message; returns a handle `edit` and `delete` accept."""
+    async def post(self, text: str, *, tag: str | None = None) -> Any:
+        """Post one rendered message; returns a handle `edit` and `delete` accept. `tag`
+        marks it so `find_tagged` can find it later (or the platform drops a repeat)."""
+
+    async def find_tagged(self, tag: str) -> str | None:
+        """The id of a message posted with `tag`, if the platform can look it up; None
+        where it cannot (Discord drops a repeated nonce itself instead)."""
+        return None
+
+    def handle_id(self, handle: Any) -> str:
+        """A handle as text, to keep in the store."""
+        return str(handle)
+
+    def handle_for(self, message_id: str) -> Any:
+        """A stored id back as a handle `edit` and `delete` accept."""
+        return message_id
 
     @abstractmethod
     async def edit(self, handle: Any, text: str, *, final: bool) -> None:
@@ -73,6 +92,45 @@ class SurfaceResponder(Responder):
 
     def stream(self, *, agent: str | None = None) -> Stream:
         return EditedStream(self.surface, agent)
+
+    def held_stream(
+        self, *, agent: str | None, anchor: str | None, on_placeholder: OnPlaceholder
+    ) -> Stream:
+        handle = None if anchor is None else self.surface.handle_for(anchor)
+        return EditedStream(
+            self.surface, agent, anchor=handle, on_placeholder=on_placeholder, hold=True
+        )
+
+    async def deliver(self, post: Post) -> str:
+        chunks = split_message(self.surface.render(post.text), self.surface.limit)
+        first = await self._replace_anchor(post, chunks[0]) if post.anchor else None
+        start = 0 if first is None else 1
+        for index, chunk in enumerate(chunks[start:], start=start):
+            sent = await self._send_part(post, index, chunk)
+            first = first or sent
+        return first or ""
+
+    async def _replace_anchor(self, post: Post, text: str) -> str | None:
+        """The first part into the placeholder; None if it cannot be edited (deleted, or
+        the platform keeps failing), then the whole answer goes out as new messages."""
+        assert post.anchor is not None
+        handle = self.surface.handle_for(post.anchor)
+        try:
+            await self.surface.edit(handle, text, final=True)
+            return post.anchor
+        except self.surface.errors:
+            log.warning("could not replace the placeholder; posting the answer below it")
+        with contextlib.suppress(*self.surface.errors):
+            await self.surface.edit(handle, ANSWERED_BELOW, final=True)
+        return None
+
+    async def _send_part(self, post: Post, index: int, text: str) -> str:
+        tag = post.tag(index)
+        if post.recheck:
+            found = await self.surface.find_tagged(tag)
+            if found is not None:
+                return found
+        return self.surface.handle_id(await self.surface.post(text, tag=tag))
 
     async def live(self, text: str) -> LiveMessage:
         return await SurfaceLive.post(self.surface, text)
@@ -140,21 +198,41 @@ class Editor:
 class EditedStream(Stream):
     """A placeholder message edited as the answer grows, then replaced by the final text."""
 
-    def __init__(self, surface: Surface, agent: str | None) -> None:
+    def __init__(
+        self,
+        surface: Surface,
+        agent: str | None,
+        *,
+        anchor: Any = None,
+        on_placeholder: OnPlaceholder | None = None,
+        hold: bool = False,
+    ) -> None:
         super().__init__()
         self.surface = surface
         self.agent = agent
-        self.placeholder: Any = None
+        self.placeholder: Any = anchor
+        self.on_placeholder = on_placeholder
+        self.hold = hold
+        """Leave the final text to the caller (`deliver`); only a cut answer is shown here."""
         self._editor: Editor | None = None
 
     async def __aenter__(self) -> EditedStream:
         try:
-            self.placeholder = await self.surface.post(self.surface.placeholder(self.agent))
+            await self._show_placeholder()
         except self.surface.errors:
-            pass  # the answer is posted whole at the end instead
+            self.placeholder = None  # the answer is posted whole at the end instead
         else:
             self._editor = Editor(self.surface, self.placeholder, self._preview)
         return self
+
+    async def _show_placeholder(self) -> None:
+        thinking = self.surface.placeholder(self.agent)
+        if self.placeholder is not None:  # an earlier attempt's: it starts over in place
+            await self.surface.edit(self.placeholder, thinking, final=True)
+            return
+        self.placeholder = await self.surface.post(thinking)
+        if self.on_placeholder is not None:
+            await self.on_placeholder(self.surface.handle_id(self.placeholder))
 
     def _preview(self) -> str:
         return self.surface.render(self.text)
@@ -167,6 +245,8 @@ class EditedStream(Stream):
         if self._editor:
             await self._editor.stop()
         text = self.text.rstrip()
+        if self.hold and not failed:
+            return
         if failed and text:
             text += f"\n\n{CUT_SHORT}"
         if not text:

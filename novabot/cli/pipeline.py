@@ -85,8 +85,8 @@ async def follow(executor: Executor, run_id: int) -> int:
         for line in printer.changes(run):
             print(line, flush=True)
 
-    async def post(answer: str) -> None:
-        print(f"\n{answer}", flush=True)
+    async def post(run: PipelineRunRecord) -> None:
+        print(f"\n{run.answer}", flush=True)
 
     record = await executor.run(run_id, on_change=on_change, post=post)
     if record.status == RunStatus.CANCELLED:

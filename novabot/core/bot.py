@@ -1,8 +1,9 @@
 """The bot core: the one path every message takes, whatever platform it came from.
 
-De-duplicate, route, load the history, persist the message, run the agent, persist the
-answer. An agent that fails never takes the bot down: the user hears a short apology
-with an error id, and the log holds the traceback under the same id.
+Take the message from the inbox (once, whatever the platform redelivers), route, load
+the history, persist the message, run the agent, and post the answer through the outbox.
+An agent that fails never takes the bot down: the user hears a short apology with an
+error id, and the log holds the traceback under the same id.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ from novabot.commands.command import (
 from novabot.core.message import ConversationKey, Message
 from novabot.core.registry import Registry
 from novabot.core.responder import Responder
+from novabot.delivery.courier import Courier
+from novabot.delivery.inbox import HeldResponder, Inbox
 from novabot.llm.client import LLM, Answer, LLMError
 from novabot.llm.metering import charged_to
 from novabot.routing.router import Route, Router, UnknownAgentError
 from novabot.routing.rules import RouteRule
 from novabot.store import Store
+from novabot.store.inbox import InboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +70,13 @@ class Bot:
         registry: Registry,
         router: Router,
         services: Services,
+        inbox: Inbox,
+        courier: Courier,
         history_token_budget: int,
     ) -> None:
         self.store = store
+        self.inbox = inbox
+        self.courier = courier
         self.llm = llm
         self.registry = registry
         self.router = router
@@ -128,22 +136,43 @@ class Bot:
         return len(late)
 
     async def _handle(self, message: Message, responder: Responder) -> Outcome:
-        if message.event_id and not await self.store.claim_event(
-            message.key.platform, message.event_id
-        ):
-            log.info("event %s on %s already answered", message.event_id, message.key)
+        if not message.event_id:  # the terminal: nothing to redeliver, nobody to lose it
+            return await self._answer(message, responder, None)
+        entry = await self.inbox.take(message)
+        if entry is None:
+            log.info("event %s on %s is answered or being answered", message.event_id, message.key)
             return Outcome(Status.DUPLICATE)
+        return await self._answer(message, responder, entry)
+
+    async def answer_again(self, entry: InboxEntry, responder: Responder) -> Outcome:
+        """Answer a message a stopped or dead process left open (taken from the inbox)."""
+        with self.busy():
+            return await self._answer(entry.message, responder, entry)
+
+    async def _answer(
+        self, message: Message, responder: Responder, entry: InboxEntry | None
+    ) -> Outcome:
         if not message.text.strip():
-            return await self._reject(responder, "There is nothing to answer in that message.")
+            return await self._reject(
+                responder, "There is nothing to answer in that message.", entry
+            )
         try:
             with charged_to("router", key=message.key):  # an LLM tie-break, if any
                 route = await self.router.route(message)
         except UnknownAgentError as exc:
-            return await self._reject(responder, f"Sorry, {exc}.")
+            return await self._reject(responder, f"Sorry, {exc}.", entry)
         history = await self.store.history(message.key, limit=HISTORY_LIMIT)
-        message_id = await self.store.add_message(
-            message.key, "user", message.text, user_id=message.user_id, user_name=message.user_name
-        )
+        if entry is None:
+            message_id = await self.store.add_message(
+                message.key,
+                "user",
+                message.text,
+                user_id=message.user_id,
+                user_name=message.user_name,
+            )
+        else:  # stored once, however many attempts; the history is what came before it
+            history = [m for m in history if m.id != entry.message_id]
+            message_id = await self.inbox.stored(entry)
         await self.store.record_decision(
             message.key,
             agent=route.agent,
@@ -154,17 +183,19 @@ class Bot:
             candidates=[(c.agent, c.score) for c in route.candidates],
         )
         if route.rule == RouteRule.DECLINED:
-            return await self._decline(message.key, route, responder)
+            return await self._decline(message.key, route, responder, entry)
         turn = Turn(
             message=message,
             route=route,
             llm=self.llm,
-            responder=responder,
+            responder=responder if entry is None else self.inbox.responder(entry, responder),
             history=fit_history(history, self.history_token_budget),
         )
-        return await self._run_agent(turn)
+        return await self._run_agent(turn, responder, entry)
 
-    async def _run_agent(self, turn: Turn) -> Outcome:
+    async def _run_agent(
+        self, turn: Turn, responder: Responder, entry: InboxEntry | None
+    ) -> Outcome:
         route = turn.route
         try:
             with charged_to(route.agent, key=turn.message.key):
@@ -172,6 +203,7 @@ class Bot:
         except LLMError as exc:
             log.warning("agent %s in %s: %s", route.agent, turn.message.key, exc)
             await self._tell(turn.responder, f"⚠️ {exc}")
+            await self._settle(entry, "failed")
             return Outcome(Status.FAILED, route, error=str(exc))
         except Exception:
             error_id = uuid.uuid4().hex[:8]
@@ -180,29 +212,57 @@ class Bot:
             )
             apology = f"Sorry, something went wrong on my side (error id {error_id})."
             await self._tell(turn.responder, apology)
+            await self._settle(entry, "failed")
             return Outcome(Status.FAILED, route, error=apology, error_id=error_id)
-        await self._remember(turn.message.key, route.agent, answer)
+        # Its tokens were charged call by call as the answer was made (llm/metering.py).
+        if entry is None:
+            await self.store.add_message(
+                turn.message.key,
+                "assistant",
+                answer.text,
+                agent=route.agent,
+                tokens=answer.usage.completion_tokens,
+            )
+        else:
+            held = turn.responder
+            assert isinstance(held, HeldResponder)
+            await self.courier.post(
+                f"answer:{entry.id}",
+                responder,
+                turn.message.key,
+                answer.text,
+                agent=route.agent,
+                anchor=held.placeholder,
+                tokens=answer.usage.completion_tokens,
+                answers=entry.id,
+            )
         return Outcome(Status.ANSWERED, route, answer)
 
-    async def _remember(self, key: ConversationKey, agent: str, answer: Answer) -> None:
-        # Its tokens were charged call by call as the answer was made (llm/metering.py).
-        await self.store.add_message(
-            key, "assistant", answer.text, agent=agent, tokens=answer.usage.completion_tokens
-        )
-
-    async def _decline(self, key: ConversationKey, route: Route, responder: Responder) -> Outcome:
+    async def _decline(
+        self, key: ConversationKey, route: Route, responder: Responder, entry: InboxEntry | None
+    ) -> Outcome:
         """The router abstained and the configuration says Nova should say so itself."""
         closest = ", ".join(f"@{c.agent}" for c in route.candidates[:3])
         text = "No Nova agent handles this."
         if closest:
             text += f" The closest are {closest}; address one by name if it fits."
-        await self._tell(responder, text)
-        await self.store.add_message(key, "assistant", text, agent=route.agent)
+        if entry is None:
+            await self._tell(responder, text)
+            await self.store.add_message(key, "assistant", text, agent=route.agent)
+        else:
+            await self.courier.post(
+                f"answer:{entry.id}", responder, key, text, agent=route.agent, answers=entry.id
+            )
         return Outcome(Status.ANSWERED, route, Answer(text=text, model=""))
 
-    async def _reject(self, responder: Responder, text: str) -> Outcome:
+    async def _reject(self, responder: Responder, text: str, entry: InboxEntry | None) -> Outcome:
         await self._tell(responder, text)
+        await self._settle(entry, "answered")
         return Outcome(Status.REJECTED, error=text)
+
+    async def _settle(self, entry: InboxEntry | None, state: str) -> None:
+        if entry is not None:
+            await self.inbox.settle(entry, state)
 
     async def _tell(self, responder: Responder, text: str) -> None:
         """Say something to the user; a platform failure here is logged, never raised."""

@@ -7,9 +7,14 @@ Agents only ever use a `Responder`; an adapter decides what "say", "stream" and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
+from novabot.core.delivery import Post
 from novabot.core.message import ConversationKey
+
+OnPlaceholder = Callable[[str], Awaitable[None]]
+"""Told the platform id of the message a held stream shows its progress in."""
 
 
 class Stream(ABC):
@@ -70,6 +75,24 @@ class Responder(ABC):
         """Start an answer that grows as the model writes it."""
         return _SayWhenDone(self, agent)
 
+    def held_stream(
+        self, *, agent: str | None, anchor: str | None, on_placeholder: OnPlaceholder
+    ) -> Stream:
+        """A stream whose final text is not posted by the stream but by `deliver` (through
+        the outbox, so it is posted once whatever happens). Platforms that can edit show
+        the answer as it grows, in a placeholder: `anchor` when an earlier attempt left
+        one, else a new message whose id goes to `on_placeholder`. Cut by an error, the
+        stream still shows what it had, marked as cut short."""
+        return _Collected()
+
+    async def deliver(self, post: Post) -> str:
+        """Post `post` in full, once: returns the platform id of its first message ('' on
+        platforms without ids). Platforms that can, replace `post.anchor`'s text with the
+        first part, tag each part with `post.tag(i)`, and when `post.recheck` is set look
+        for parts already sent before sending them."""
+        await self.say(post.text, agent=post.agent)
+        return ""
+
     async def thread(self, title: str) -> Responder:
         """A responder bound to a new thread; platforms without threads answer in place."""
         return self
@@ -102,3 +125,10 @@ class _SayWhenDone(Stream):
     async def finish(self, *, failed: bool) -> None:
         if self.text.strip():
             await self._responder.say(self.text, agent=self._agent)
+
+
+class _Collected(Stream):
+    """The fallback held stream: shows nothing; `deliver` posts the answer whole."""
+
+    async def finish(self, *, failed: bool) -> None:
+        pass

@@ -36,7 +36,8 @@ SETTLED = FINISHED_STEP_STATUSES
 AGGREGATOR = "aggregator"
 
 OnChange = Callable[[PipelineRunRecord], Awaitable[None]]
-PostAnswer = Callable[[str], Awaitable[None]]
+PostAnswer = Callable[[PipelineRunRecord], Awaitable[None]]
+"""Posts a finished run's answer (once: the poster records it before sending it)."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,9 @@ class Executor:
             record = await self.load(run_id)
         finally:
             self._active.pop(run_id, None)
-        if record.answer is not None and post and await self.store.claim_answer_post(run_id):
-            await post(record.answer)
+        if record.answer is not None and post and not record.answer_posted:
+            await post(record)
+            await self.store.claim_answer_post(run_id)  # remembered as posted
         return record
 
     async def cancel(self, run_id: int) -> bool:

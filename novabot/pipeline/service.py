@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from novabot.agents.directory import AgentDirectory
 from novabot.core.message import ConversationKey, Message
@@ -17,7 +18,7 @@ from novabot.pipeline.planner import make_plan
 from novabot.pipeline.progress import render_progress
 from novabot.routing.router import Route
 from novabot.routing.rules import RouteRule
-from novabot.store import MessageLog, PipelineRunRecord, PipelineStore
+from novabot.store import PipelineRunRecord, PipelineStore
 
 log = logging.getLogger(__name__)
 
@@ -25,25 +26,49 @@ PIPELINE_AGENT = "pipeline"
 ResponderFor = Callable[[ConversationKey], Responder | None]
 
 
+class AnswerPoster(Protocol):
+    """Posts a run's answer once (per `ref`) and adds it to the conversation's history."""
+
+    async def post(
+        self,
+        ref: str,
+        responder: Responder,
+        key: ConversationKey,
+        text: str,
+        *,
+        agent: str | None = None,
+    ) -> bool: ...
+
+
+class RunLeases(Protocol):
+    """Which runs this process may run: one process per run (delivery/runs.py)."""
+
+    async def hold(self, run_id: int) -> bool: ...
+
+    async def release(self, run_id: int) -> None: ...
+
+
 class PipelineService:
-    """Pipelines in chat, made of the parts it is handed: where runs are kept, where
-    answers join the history, the agents, the LLM and the limits."""
+    """Pipelines in chat, made of the parts it is handed: where runs are kept, how answers
+    are posted, which runs this process holds, the agents, the LLM and the limits."""
 
     def __init__(
         self,
         store: PipelineStore,
-        history: MessageLog,
+        poster: AnswerPoster,
+        leases: RunLeases,
         agents: AgentDirectory,
         llm: LLM,
         limits: Limits,
     ) -> None:
         self.store = store
-        self.history = history
+        self.poster = poster
+        self.leases = leases
         self.agents = agents
         self.llm = llm
         self.limits = limits
         self.executor = Executor(store, agents, llm, limits)
-        self._runs: set[asyncio.Task[None]] = set()
+        self._runs: dict[int, asyncio.Task[None]] = {}
 
     async def plan(self, task: str) -> Plan:
         return await make_plan(self.agents, self.llm, task, max_steps=self.limits.max_steps)
@@ -59,22 +84,41 @@ class PipelineService:
         return run_id
 
     def follow(self, run_id: int, responder: Responder) -> None:
-        """Run (or resume) `run_id` in the background, showing progress through `responder`."""
+        """Run (or resume) `run_id` in the background, showing progress through `responder`,
+        unless this process already does or another live process holds the run."""
+        if run_id in self._runs:
+            return
         task = asyncio.create_task(self._follow(run_id, responder))
-        self._runs.add(task)
-        task.add_done_callback(self._runs.discard)
+        self._runs[run_id] = task
+        task.add_done_callback(lambda _: self._runs.pop(run_id, None))
 
     async def _follow(self, run_id: int, responder: Responder) -> None:
+        if not await self.leases.hold(run_id):
+            log.info("pipeline #%d is run by another process", run_id)
+            return
+        try:
+            await self._run(run_id, responder)
+        finally:
+            await self.leases.release(run_id)
+
+    async def _run(self, run_id: int, responder: Responder) -> None:
         record = await self.executor.load(run_id)
         live = await responder.live(render_progress(record))
 
         async def on_change(run: PipelineRunRecord) -> None:
             await live.update(render_progress(run))
 
-        async def post(answer: str) -> None:
-            await responder.say(answer, agent=PIPELINE_AGENT)
-            # In the thread's history, so follow-ups there reach the pipeline agent.
-            await self.history.add_message(record.key, "assistant", answer, agent=PIPELINE_AGENT)
+        async def post(run: PipelineRunRecord) -> None:
+            # One post per finished run: a retried run finishes anew and posts again.
+            finished = run.finished_at.isoformat() if run.finished_at else ""
+            assert run.answer is not None
+            await self.poster.post(
+                f"pipeline:{run.id}:{finished}",
+                responder,
+                run.key,
+                run.answer,
+                agent=PIPELINE_AGENT,
+            )
 
         try:
             await self.executor.run(run_id, on_change=on_change, post=post)
@@ -87,22 +131,26 @@ class PipelineService:
             await live.close()
 
     async def resume_all(self, responder_for: ResponderFor) -> list[int]:
-        """Resume every unfinished run whose conversation an adapter can answer in."""
+        """Resume every unfinished run that no live process holds and whose conversation an
+        adapter can answer in; the ids of those this process now runs."""
         resumed = []
         for run_id in await self.store.unfinished_runs():
+            if run_id in self._runs:
+                continue
             record = await self.executor.load(run_id)
             responder = responder_for(record.key)
-            if responder is not None:
+            if responder is not None and await self.leases.hold(run_id):
                 self.follow(run_id, responder)
                 resumed.append(run_id)
         return resumed
 
     async def stop(self) -> None:
         """Cancel runs in progress; their steps resume from the last checkpoint next time."""
-        for task in list(self._runs):
+        tasks = list(self._runs.values())
+        for task in tasks:
             task.cancel()
-        if self._runs:
-            await asyncio.wait(list(self._runs), timeout=5)
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
 
     async def claim(self, message: Message) -> Route | None:
         """A message in a pipeline's thread goes to the pipeline agent (unless addressed)."""

@@ -134,7 +134,11 @@ class MemoryPipelineStore:
 
     async def unfinished_runs(self) -> list[int]:
         await _io()
-        return sorted(run.id for run in self._runs.values() if run.status in UNFINISHED)
+        return sorted(
+            run.id
+            for run in self._runs.values()
+            if run.status in UNFINISHED or (run.answer is not None and not run.answer_posted)
+        )
 
     async def set_run_status(self, run_id: int, status: str) -> None:
         await _io()

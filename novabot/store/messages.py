@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from novabot.core.message import ConversationKey
 from novabot.store.conversations import MATCH_KEY, StoreBase, ensure_conversation, key_params
+from novabot.store.database import Transaction
 from novabot.store.records import StoredMessage, from_row, now_text
 
 ROLES = frozenset({"user", "assistant", "system", "tool"})
@@ -25,17 +26,18 @@ class MessagesMixin(StoreBase):
         # Fail here with a readable error rather than on the CHECK constraint.
         if role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
-        now = now_text()
         async with self._db.transaction() as tx:
-            conversation_id = await ensure_conversation(tx, key, now, touch=True)
-            row = await tx.fetchone(
-                "INSERT INTO messages"
-                " (conversation_id, role, content, agent, user_id, user_name, tokens, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (conversation_id, role, content, agent, user_id, user_name, tokens, now),
+            return await insert_message(
+                tx,
+                key,
+                role,
+                content,
+                now_text(),
+                agent=agent,
+                user_id=user_id,
+                user_name=user_name,
+                tokens=tokens,
             )
-        assert row is not None
-        return int(row["id"])
 
     async def history(self, key: ConversationKey, *, limit: int = 100) -> list[StoredMessage]:
         """The most recent `limit` messages of the conversation, oldest first."""
@@ -60,3 +62,28 @@ class MessagesMixin(StoreBase):
             key_params(key),
         )
         return None if row is None else str(row["agent"])
+
+
+async def insert_message(
+    tx: Transaction,
+    key: ConversationKey,
+    role: str,
+    content: str,
+    now: str,
+    *,
+    agent: str | None = None,
+    user_id: str | None = None,
+    user_name: str | None = None,
+    tokens: int | None = None,
+) -> int:
+    """Append a message inside a caller's transaction (the inbox and outbox store the
+    history in the same transaction as their own state)."""
+    conversation_id = await ensure_conversation(tx, key, now, touch=True)
+    row = await tx.fetchone(
+        "INSERT INTO messages"
+        " (conversation_id, role, content, agent, user_id, user_name, tokens, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (conversation_id, role, content, agent, user_id, user_name, tokens, now),
+    )
+    assert row is not None
+    return int(row["id"])

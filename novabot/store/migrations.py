@@ -163,6 +163,82 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX token_usage_by_run ON token_usage (run_id) WHERE run_id IS NOT NULL;
         """,
     ),
+    Migration(
+        7,
+        "inbox, outbox, worker heartbeats and pipeline run leases",
+        """
+        -- Every platform message Nova takes, stored in the transaction that claims it, so a
+        -- crash between the claim and the answer leaves it here to be answered, not lost.
+        CREATE TABLE inbox (
+            id                INTEGER PRIMARY KEY,
+            platform          TEXT NOT NULL,
+            event_id          TEXT NOT NULL,
+            channel_id        TEXT NOT NULL,
+            thread_id         TEXT,
+            user_id           TEXT NOT NULL DEFAULT '',
+            user_name         TEXT NOT NULL DEFAULT '',
+            text              TEXT NOT NULL DEFAULT '',
+            addressed         INTEGER NOT NULL DEFAULT 1 CHECK (addressed IN (0, 1)),
+            agent             TEXT,
+            state             TEXT NOT NULL
+                CHECK (state IN ('received', 'answering', 'answered', 'failed')),
+            owner             TEXT,
+            lease_expires_at  TEXT,
+            attempts          INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            -- The user's message in `messages` once stored, so a second attempt adds none.
+            message_id        INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            -- The platform's id of the message showing the answer as it streams.
+            reply_handle      TEXT,
+            received_at       TEXT NOT NULL,
+            updated_at        TEXT NOT NULL,
+            UNIQUE (platform, event_id)
+        );
+        CREATE INDEX inbox_open ON inbox (state) WHERE state IN ('received', 'answering');
+        CREATE INDEX inbox_by_age ON inbox (received_at);
+        -- Event ids already answered stay answered: their messages are not re-answered.
+        INSERT INTO inbox (platform, event_id, channel_id, state, received_at, updated_at)
+            SELECT platform, event_id, '', 'answered', processed_at, processed_at
+            FROM processed_events;
+        DROP TABLE processed_events;
+
+        -- Everything Nova posts, recorded before it is sent and marked sent with the
+        -- platform's id, so a crash mid-post is finished once, not lost and not doubled.
+        CREATE TABLE outbox (
+            id                   INTEGER PRIMARY KEY,
+            -- What the post answers ('answer:<inbox id>', 'pipeline:<run>:<n>'): one post each.
+            ref                  TEXT NOT NULL UNIQUE,
+            platform             TEXT NOT NULL,
+            channel_id           TEXT NOT NULL,
+            thread_id            TEXT,
+            text                 TEXT NOT NULL,
+            agent                TEXT,
+            -- A message already showing part of this answer (a streamed placeholder).
+            anchor               TEXT,
+            state                TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+            owner                TEXT,
+            lease_expires_at     TEXT,
+            attempts             INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            platform_message_id  TEXT,
+            error                TEXT,
+            created_at           TEXT NOT NULL,
+            sent_at              TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox (state) WHERE state = 'pending';
+
+        -- One row per live `nova run`, its heartbeat refreshed while it runs; a lease whose
+        -- owner has stopped beating (or whose process is gone) can be taken over.
+        CREATE TABLE workers (
+            owner         TEXT PRIMARY KEY,
+            host          TEXT NOT NULL,
+            pid           INTEGER NOT NULL,
+            started_at    TEXT NOT NULL,
+            heartbeat_at  TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        ALTER TABLE pipeline_runs ADD COLUMN lease_owner TEXT;
+        ALTER TABLE pipeline_runs ADD COLUMN lease_expires_at TEXT;
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -113,9 +113,11 @@ class PipelinesMixin(StoreBase):
         return runs_from_rows(rows)
 
     async def unfinished_runs(self) -> list[int]:
-        """Ids of runs still pending or running (to resume after a restart), oldest first."""
+        """Ids of runs still pending or running, or finished with an answer not yet posted
+        (what to resume after a restart), oldest first."""
         rows = await self._db.fetchall(
-            "SELECT id FROM pipeline_runs WHERE status IN ('pending', 'running') ORDER BY id"
+            "SELECT id FROM pipeline_runs WHERE status IN ('pending', 'running')"
+            " OR (answer IS NOT NULL AND answer_posted = 0) ORDER BY id"
         )
         return [int(row["id"]) for row in rows]
 

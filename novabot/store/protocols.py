@@ -50,7 +50,8 @@ class PipelineStore(Protocol):
         """The newest `limit` runs (newest first), of one conversation or of all."""
 
     async def unfinished_runs(self) -> list[int]:
-        """Ids of runs pending or running, oldest first (what to resume after a restart)."""
+        """Ids of runs pending or running, or finished with an answer not yet posted, oldest
+        first (what to resume after a restart)."""
 
     async def set_run_status(self, run_id: int, status: str) -> None:
         """Set the status; finished_at is stamped for a final status, cleared otherwise."""

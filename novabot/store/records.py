@@ -6,9 +6,11 @@ readable in the sqlite3 shell, and avoids the deprecated sqlite3 datetime adapte
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from novabot.core.message import ConversationKey
@@ -19,6 +21,16 @@ Record = TypeVar("Record")
 def now_text() -> str:
     """The current time as stored: fixed-width ISO-8601 in UTC, so text order is time order."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def time_after(seconds: float) -> str:
+    """The time `seconds` from now (negative: ago), as stored: a lease's expiry, a cutoff."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="microseconds")
+
+
+def json_list(values: Collection[str]) -> str:
+    """A set of strings as a JSON array, for `IN (SELECT value FROM json_each(?))`."""
+    return json.dumps(sorted(values))
 
 
 def parse_time(text: str) -> datetime:

@@ -7,16 +7,28 @@ from types import TracebackType
 
 from novabot.store.channels import ChannelsMixin
 from novabot.store.database import Database
-from novabot.store.events import EventsMixin
+from novabot.store.inbox import InboxMixin
+from novabot.store.leases import LeasesMixin
 from novabot.store.messages import MessagesMixin
 from novabot.store.migrations import LATEST_VERSION, migrate, newer_schema_error, user_version
+from novabot.store.outbox import OutboxMixin
 from novabot.store.pipelines import PipelinesMixin
 from novabot.store.routing import RoutingMixin
 from novabot.store.usage import UsageMixin
 
 
-class Store(MessagesMixin, RoutingMixin, EventsMixin, UsageMixin, ChannelsMixin, PipelinesMixin):
-    """Conversations, routing, processed events, token usage, channel bindings, pipelines.
+class Store(
+    MessagesMixin,
+    RoutingMixin,
+    InboxMixin,
+    OutboxMixin,
+    LeasesMixin,
+    UsageMixin,
+    ChannelsMixin,
+    PipelinesMixin,
+):
+    """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
+    pipelines.
 
     Create with `await Store.open(path)`; use as `async with await Store.open(path) as store`.
     Safe to share between coroutines: writes are serialised (see database.py).

@@ -36,8 +36,8 @@ async def test_independent_steps_run_in_parallel(
     started = time.monotonic()
     posted: list[str] = []
 
-    async def post(answer: str) -> None:
-        posted.append(answer)
+    async def post(run: PipelineRunRecord) -> None:
+        posted.append(run.answer or "")
 
     record = await executor.run(run_id, post=post)
     elapsed = time.monotonic() - started
@@ -110,8 +110,8 @@ async def test_a_done_step_is_never_run_again_and_the_answer_is_posted_once(
     await executor.store.start_step(run_id, "b")
     posted: list[str] = []
 
-    async def post(answer: str) -> None:
-        posted.append(answer)
+    async def post(run: PipelineRunRecord) -> None:
+        posted.append(run.answer or "")
 
     record = await executor.run(run_id, post=post)
     assert steps.calls == {"b": 1, None: 1}  # a was not asked again

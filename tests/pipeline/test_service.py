@@ -13,6 +13,8 @@ import pytest
 import novabot.pipeline
 from novabot.core.message import ConversationKey, Message
 from novabot.core.registry import Registry
+from novabot.delivery.memory import LoggedPoster
+from novabot.delivery.runs import LocalRunLeases
 from novabot.llm.client import LLM
 from novabot.pipeline.executor import Limits
 from novabot.pipeline.service import PipelineService
@@ -49,7 +51,8 @@ async def service(
     pipeline_store: MemoryPipelineStore, history: MessageList, agents: Registry, llm: LLM
 ) -> AsyncIterator[PipelineService]:
     limits = Limits(step_timeout_s=5, retry_backoff_s=0.01)
-    service = PipelineService(pipeline_store, history, agents, llm, limits)
+    poster, leases = LoggedPoster(history), LocalRunLeases()
+    service = PipelineService(pipeline_store, poster, leases, agents, llm, limits)
     yield service
     await service.stop()
 

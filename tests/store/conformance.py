@@ -250,7 +250,18 @@ class PipelineStoreContract:
         await store.set_run_status(ids[2], "done")
         await store.set_run_status(ids[3], "cancelled")
         await store.save_answer(ids[4], "sorry", "failed")
+        await store.claim_answer_post(ids[4])
         assert await store.unfinished_runs() == [ids[0], ids[1]]
+
+    async def test_unfinished_runs_include_answers_not_yet_posted(
+        self, pipeline_store: PipelineStore
+    ) -> None:
+        store = pipeline_store
+        run_id = await new_run(store)
+        await store.save_answer(run_id, "the answer", "done")
+        assert await store.unfinished_runs() == [run_id]  # a crash before the post: post it
+        await store.claim_answer_post(run_id)
+        assert await store.unfinished_runs() == []
 
     async def test_set_run_status_sets_and_clears_finished_at(
         self, pipeline_store: PipelineStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -101,16 +101,3 @@ async def test_unknown_role_is_rejected_before_writing(
     with pytest.raises(ValueError, match="role"):
         await store.add_message(CHANNEL, "robot", "beep")
     assert count_rows("conversations") == 0
-
-
-async def test_prune_events_forgets_only_old_claims(store: Store, db_path: Path) -> None:
-    await store.claim_event("slack", "old")
-    await store.claim_event("slack", "new")
-    with sqlite3.connect(db_path) as db:  # age one claim as another process would see it
-        db.execute(
-            "UPDATE processed_events SET processed_at = '2020-01-01T00:00:00.000000+00:00'"
-            " WHERE event_id = 'old'"
-        )
-    assert await store.prune_events(timedelta(days=7)) == 1
-    assert await store.claim_event("slack", "old")  # forgotten, so claimable again
-    assert not await store.claim_event("slack", "new")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 from novabot.core.message import ConversationKey
 from novabot.store import Store
 
@@ -43,25 +40,6 @@ async def test_last_decision_is_the_newest_and_may_have_no_message(store: Store)
     assert decision is not None
     assert (decision.agent, decision.message_id, decision.message_text) == ("b", None, None)
     assert isinstance(decision.score, float)
-
-
-async def test_claim_event_is_true_once_per_platform_and_id(store: Store) -> None:
-    assert await store.claim_event("slack", "Ev1") is True
-    assert await store.claim_event("slack", "Ev1") is False
-    assert await store.claim_event("discord", "Ev1") is True
-    assert await store.claim_event("slack", "Ev2") is True
-
-
-async def test_claim_event_is_atomic_under_concurrency(store: Store) -> None:
-    results = await asyncio.gather(*(store.claim_event("slack", "Ev1") for _ in range(50)))
-    assert results.count(True) == 1
-
-
-async def test_claimed_events_survive_reopen(db_path: Path) -> None:
-    async with await Store.open(db_path) as store:
-        assert await store.claim_event("slack", "Ev1") is True
-    async with await Store.open(db_path) as store:
-        assert await store.claim_event("slack", "Ev1") is False
 
 
 async def test_last_channel_decision_spans_the_channels_threads(store: Store) -> None:

@@ -41,7 +41,9 @@ async def test_open_creates_file_at_latest_version_with_pragmas(db_path: Path) -
         "conversations",
         "messages",
         "routing_decisions",
-        "processed_events",
+        "inbox",
+        "outbox",
+        "workers",
         "token_usage",
         "channel_bindings",
         "pipeline_runs",
@@ -103,7 +105,7 @@ async def test_version_1_database_is_upgraded_with_rows_intact(tmp_path: Path) -
         decision = await store.last_decision(KEY)
         assert decision is not None
         assert (decision.agent, decision.message_text, decision.score) == ("helper", "hello", 0.75)
-        assert await store.claim_event("slack", "Ev1") is False
+        assert await store.inbox_state("slack", "Ev1") == "answered"  # stays answered
         # Version-2 tables work against the version-1 conversation.
         await store.record_usage(
             KEY, agent="helper", model="m", prompt_tokens=3, completion_tokens=4

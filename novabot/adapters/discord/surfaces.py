@@ -42,12 +42,23 @@ class ChannelSurface(Surface):
         self.reply_to = reply_to
         self.interval_s = interval_s
 
-    async def post(self, text: str) -> discord.Message:
+    async def post(self, text: str, *, tag: str | None = None) -> discord.Message:
         reference, self.reply_to = self.reply_to, None  # only the first message is a reply
+        # With a nonce discord.py also sends `enforce_nonce`: Discord drops a repeat of it.
+        options: dict[str, Any] = {"allowed_mentions": NO_PINGS}
+        if tag is not None:
+            options["nonce"] = tag
+        if reference is not None:
+            options["reference"] = reference
         with logged_discord_errors(self.channel, "sending a message"):
-            if reference is None:
-                return await self.channel.send(text, allowed_mentions=NO_PINGS)
-            return await self.channel.send(text, reference=reference, allowed_mentions=NO_PINGS)
+            return await self.channel.send(text, **options)
+
+    def handle_id(self, handle: discord.Message | discord.PartialMessage) -> str:
+        return str(handle.id)
+
+    def handle_for(self, message_id: str) -> discord.PartialMessage:
+        # `Messageable` does not declare it, but every channel Nova answers in has it.
+        return self.channel.get_partial_message(int(message_id))  # type: ignore[attr-defined]
 
     async def edit(self, handle: discord.Message, text: str, *, final: bool) -> None:
         with logged_discord_errors(self.channel, "editing a message"):
@@ -72,19 +83,31 @@ class InteractionSurface(Surface):
         self.interval_s = interval_s
         self.private = private
 
-    async def post(self, text: str) -> discord.WebhookMessage:
+    async def post(self, text: str, *, tag: str | None = None) -> discord.WebhookMessage:
+        # Follow-ups take no nonce; an interaction is answered within minutes or never.
         with logged_discord_errors(self.interaction.channel, "sending a follow-up"):
             return await self.interaction.followup.send(
                 text, wait=True, ephemeral=self.private, allowed_mentions=NO_PINGS
             )
 
-    async def edit(self, handle: discord.WebhookMessage, text: str, *, final: bool) -> None:
-        with logged_discord_errors(self.interaction.channel, "editing a follow-up"):
-            await handle.edit(content=text, allowed_mentions=NO_PINGS)
+    def handle_id(self, handle: discord.WebhookMessage | str) -> str:
+        return handle if isinstance(handle, str) else str(handle.id)
 
-    async def delete(self, handle: discord.WebhookMessage) -> None:
+    async def edit(self, handle: discord.WebhookMessage | str, text: str, *, final: bool) -> None:
+        with logged_discord_errors(self.interaction.channel, "editing a follow-up"):
+            if isinstance(handle, str):  # a stored id: edit through the interaction's webhook
+                await self.interaction.followup.edit_message(
+                    int(handle), content=text, allowed_mentions=NO_PINGS
+                )
+            else:
+                await handle.edit(content=text, allowed_mentions=NO_PINGS)
+
+    async def delete(self, handle: discord.WebhookMessage | str) -> None:
         with logged_discord_errors(self.interaction.channel, "deleting a follow-up"):
-            await handle.delete()
+            if isinstance(handle, str):
+                await self.interaction.followup.delete_message(int(handle))
+            else:
+                await handle.delete()
 
 
 class DiscordResponder(SurfaceResponder):

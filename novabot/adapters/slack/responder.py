@@ -22,6 +22,9 @@ from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 
+TAG_EVENT = "nova_post"
+"""The metadata event type of Nova's own posts; its payload carries the post's tag."""
+
 MESSAGE_LIMIT = 3900
 """Slack shows about 4,000 characters of a message before cutting it; stay under."""
 
@@ -50,12 +53,37 @@ class SlackSurface(Surface):
     def render(self, markdown: str) -> str:
         return to_mrkdwn(markdown)
 
-    async def post(self, text: str) -> str:
+    async def post(self, text: str, *, tag: str | None = None) -> str:
+        # The tag rides in the message's metadata, where `find_tagged` looks for it.
+        metadata = None if tag is None else {"event_type": TAG_EVENT, "event_payload": {"tag": tag}}
         with logged_slack_errors(self.channel, "chat.postMessage"):
             response = await self.clients.main.chat_postMessage(
-                channel=self.channel, thread_ts=self.thread_ts, text=text, unfurl_links=False
+                channel=self.channel,
+                thread_ts=self.thread_ts,
+                text=text,
+                unfurl_links=False,
+                metadata=metadata,
             )
         return str(response["ts"])
+
+    async def find_tagged(self, tag: str) -> str | None:
+        """Look through the thread (or the channel's recent history) for the tag."""
+        with logged_slack_errors(self.channel, "conversations.replies"):
+            if self.thread_ts:
+                response = await self.clients.main.conversations_replies(
+                    channel=self.channel, ts=self.thread_ts, include_all_metadata=True, limit=200
+                )
+            else:
+                response = await self.clients.main.conversations_history(
+                    channel=self.channel, include_all_metadata=True, limit=100
+                )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == TAG_EVENT and (
+                (metadata.get("event_payload") or {}).get("tag") == tag
+            ):
+                return str(message["ts"])
+        return None
 
     async def edit(self, handle: str, text: str, *, final: bool) -> None:
         client = self.clients.main if final else self.clients.best_effort
