@@ -87,6 +87,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    await app.worker.forget_old_workers(EVENT_MEMORY)
     await app.worker.start()
     started: list[Adapter] = []
     sweeping: asyncio.Task[None] | None = None

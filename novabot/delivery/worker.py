@@ -57,17 +57,23 @@ class Worker:
         await self.store.retire_worker(self.owner)
 
     async def dead_owners(self) -> set[str]:
-        """Workers known to be gone; their rows are dropped as they are found."""
+        """Workers known to be gone. Their rows stay while their leases may (another
+        process starting later must be able to tell too); `forget_old_workers` drops them
+        once nothing they held can still be open."""
         stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_s)
-        dead = {
+        return {
             row.owner
             for row in await self.store.workers()
             if row.owner != self.owner
             and (row.heartbeat_at < stale_before or self._gone_from_this_host(row))
         }
-        if dead:
-            await self.store.forget_workers(dead)
-        return dead
+
+    async def forget_old_workers(self, older_than: timedelta) -> None:
+        """Drop the rows of workers silent for longer than `older_than`."""
+        cutoff = datetime.now(UTC) - older_than
+        old = {row.owner for row in await self.store.workers() if row.heartbeat_at < cutoff}
+        if old:
+            await self.store.forget_workers(old)
 
     def _gone_from_this_host(self, row: WorkerRow) -> bool:
         return row.host == self.host and not process_exists(row.pid)

@@ -56,6 +56,10 @@ API_PREFIX = "/api/v10"
 _MAX_UPLOAD = 10 << 20  # aiohttp's default client_max_size is 1 MiB
 
 
+NONCE_WINDOW_S = 300.0
+"""How long Discord remembers an enforced nonce ("a few minutes")."""
+
+
 @dataclass(frozen=True)
 class RestCall:
     method: str
@@ -98,6 +102,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
         self.requests: list[RestCall] = []
         self.messages: defaultdict[int, list[JSON]] = defaultdict(list)
         self._failures: list[_Failure] = []
+        self._nonces: dict[tuple[int, str], tuple[JSON, float]] = {}
         super().__init__()
         self._init_gateway(heartbeat_interval_ms)
         self._init_interactions()
@@ -279,8 +284,23 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
 
     def _create_message(self, call: RestCall, m: re.Match[str]) -> _Answer:
         body = call.json or {}
-        invalid = _invalid(body, call.files, creating=True)
-        return invalid or (200, self._new_message(int(m["channel"]), body, call.files))
+        if invalid := _invalid(body, call.files, creating=True):
+            return invalid
+        channel_id = int(m["channel"])
+        if body.get("enforce_nonce") and (repeat := self._same_nonce(channel_id, body)):
+            return 200, repeat  # Discord answers a repeated nonce with the first message
+        message = self._new_message(channel_id, body, call.files)
+        if body.get("nonce") is not None:
+            message["nonce"] = body["nonce"]
+            self._nonces[(channel_id, str(body["nonce"]))] = (message, time.monotonic())
+        return 200, message
+
+    def _same_nonce(self, channel_id: int, body: JSON) -> JSON | None:
+        """The message sent with this nonce within Discord's window, if any."""
+        found = self._nonces.get((channel_id, str(body.get("nonce"))))
+        if found is None or time.monotonic() - found[1] > NONCE_WINDOW_S:
+            return None
+        return found[0]
 
     def _message(self, m: re.Match[str]) -> JSON | None:
         """The message a channel or webhook message path names (``@original`` included)."""

@@ -231,7 +231,9 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id}
         message |= {"team": self.team_id, "ts": self._next_ts(), "text": args.get("text", "")}
         message["thread_ts"] = args.get("thread_ts") or None
-        message |= {k: args[k] for k in ("blocks", "attachments", "metadata") if k in args}
+        message |= {k: args[k] for k in ("blocks", "attachments") if k in args}
+        if metadata := args.get("metadata"):  # form-encoded calls send it as JSON text
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages[channel].append(message)
         return {"channel": channel, "ts": message["ts"], "message": _public(message)}
 
@@ -260,13 +262,13 @@ class FakeSlack(SocketModeServer, LoopbackServer):
             m for m in self.messages[channel] if m.get("thread_ts") == ts and m is not parent
         ]
         thread = sorted([parent, *replies], key=lambda m: float(m["ts"]))
-        return {"messages": [_public(m) for m in thread], **_no_more_pages()}
+        return {"messages": [_public(m, args) for m in thread], **_no_more_pages()}
 
     def _history(self, args: JSON) -> JSON:
         channel = str(args.get("channel", ""))
         top = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
         newest_first = sorted(top, key=lambda m: float(m["ts"]), reverse=True)
-        return {"messages": [_public(m) for m in newest_first], **_no_more_pages()}
+        return {"messages": [_public(m, args) for m in newest_first], **_no_more_pages()}
 
     def _conversation_info(self, args: JSON) -> JSON:
         channel = str(args.get("channel", ""))
@@ -328,9 +330,13 @@ def _failure_response(failure: _Failure) -> web.Response:
     return _json(_error(failure.error), status=failure.status, headers=headers)
 
 
-def _public(message: JSON) -> JSON:
-    """A stored message as the API shows it (no `thread_ts: null`)."""
-    return {k: v for k, v in message.items() if v is not None}
+def _public(message: JSON, args: JSON | None = None) -> JSON:
+    """A stored message as the API shows it (no `thread_ts: null`); like Slack, reads show
+    a message's metadata only when asked with `include_all_metadata`."""
+    shown = {k: v for k, v in message.items() if v is not None}
+    if args is not None and str(args.get("include_all_metadata")).lower() not in ("true", "1"):
+        shown.pop("metadata", None)
+    return shown
 
 
 def _no_more_pages() -> JSON:
