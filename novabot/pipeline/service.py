@@ -12,7 +12,7 @@ from novabot.agents.directory import AgentDirectory
 from novabot.core.message import ConversationKey, Message
 from novabot.core.responder import Responder
 from novabot.llm.client import LLM
-from novabot.pipeline.executor import Executor, Limits
+from novabot.pipeline.executor import FINISHED, Executor, Limits
 from novabot.pipeline.plan import Plan
 from novabot.pipeline.planner import make_plan
 from novabot.pipeline.progress import render_progress
@@ -103,10 +103,12 @@ class PipelineService:
 
     async def _run(self, run_id: int, responder: Responder) -> None:
         record = await self.executor.load(run_id)
-        live = await responder.live(render_progress(record))
+        # A run that finished before a crash only has its answer left to post: no progress.
+        live = None if record.status in FINISHED else await responder.live(render_progress(record))
 
         async def on_change(run: PipelineRunRecord) -> None:
-            await live.update(render_progress(run))
+            if live is not None:
+                await live.update(render_progress(run))
 
         async def post(run: PipelineRunRecord) -> None:
             # One post per finished run: a retried run finishes anew and posts again.
@@ -128,7 +130,8 @@ class PipelineService:
                 f"Pipeline #{run_id} stopped on an error; `retry {run_id}` resumes it."
             )
         finally:
-            await live.close()
+            if live is not None:
+                await live.close()
 
     async def resume_all(self, responder_for: ResponderFor) -> list[int]:
         """Resume every unfinished run that no live process holds and whose conversation an

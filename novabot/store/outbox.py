@@ -63,10 +63,10 @@ class OutboxMixin(StoreBase):
                     now,
                 ),
             )
-            if row is None:
+            if row is None:  # recorded before: an earlier attempt may have sent parts of it
                 row = await tx.fetchone(f"SELECT {_COLUMNS} FROM outbox WHERE ref = ?", (ref,))
                 assert row is not None
-                return _post(row)
+                return _post(row, recheck=True)
             if history:
                 await insert_message(tx, key, "assistant", text, now, agent=agent, tokens=tokens)
             if answers is not None:

@@ -15,6 +15,7 @@ Every Web API call is recorded in ``calls``; bot messages live in ``messages`` (
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
@@ -74,6 +75,7 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         self.responses: list[JSON] = []  # bodies posted to response_url(...)
         self.users: dict[str, JSON] = {}  # extra fields merged into users.info answers
         self._failures: defaultdict[str, deque[_Failure]] = defaultdict(deque)
+        self._stalls: list[tuple[str, str, bool]] = []
         self._ts = itertools.count(1)
         super().__init__()
         self._init_socket_mode()
@@ -160,6 +162,11 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         failure = _Failure(status, error or default, retry_after)
         self._failures[method].extend([failure] * times)
 
+    def stall_next(self, method: str, *, containing: str, applied: bool) -> None:
+        """Never answer the next call to `method` whose text contains `containing`, as if the
+        connection died: after carrying it out (`applied`), or before."""
+        self._stalls.append((method, containing, applied))
+
     def add_message(
         self, channel: str, text: str, *, user: str = "U1", thread_ts: str | None = None
     ) -> JSON:
@@ -192,9 +199,19 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         if token != wanted:
             wrong_kind = token in (self.token, self.app_token)
             return _json(_error("not_allowed_token_type" if wrong_kind else "invalid_auth"))
+        stall = self._stall_for(method, args)
         handler = self._methods.get(method)
-        answer = handler(args) if handler else {}
+        answer = handler(args) if handler and (stall is None or stall[2]) else {}
+        if stall is not None:
+            await asyncio.Event().wait()  # until the server stops
         return _json({"ok": True, **answer} if "ok" not in answer else answer)
+
+    def _stall_for(self, method: str, args: JSON) -> tuple[str, str, bool] | None:
+        for stall in self._stalls:
+            if stall[0] == method and stall[1] in str(args.get("text", "")):
+                self._stalls.remove(stall)
+                return stall
+        return None
 
     async def _response_url(self, request: web.Request) -> web.Response:
         text = await request.text()

@@ -127,7 +127,7 @@ async def test_recording_a_post_stores_the_answer_and_settles_the_message(
     )  # fmt: skip
     # The same ref again is the same post, and adds nothing to the history.
     again = await store.record_post("answer:1", KEY, "other", owner=ME, lease_s=30)
-    assert again.id == post.id and again.text == "hi there"
+    assert again.id == post.id and again.text == "hi there" and again.recheck
     assert len(await store.history(KEY)) == 1
     await store.mark_posted(post.id, "18.0")
     assert (await store.record_post("answer:1", KEY, "x", owner=ME, lease_s=30)).sent
