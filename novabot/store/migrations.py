@@ -163,6 +163,15 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX token_usage_by_run ON token_usage (run_id) WHERE run_id IS NOT NULL;
         """,
     ),
+    Migration(
+        8,
+        "who started each pipeline run",
+        """
+        -- The platform user id of the run's starter (NULL for runs from before this column):
+        -- only they, or an admin, may cancel or retry it.
+        ALTER TABLE pipeline_runs ADD COLUMN started_by TEXT;
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -58,8 +58,10 @@ async def test_foreign_keys_are_enforced(store: Store) -> None:
             )
 
 
-def test_migrations_are_numbered_consecutively_from_one() -> None:
-    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+def test_migrations_are_numbered_in_order_from_one() -> None:
+    # In order from 1; a number may be missing while a branch waits for another's migration.
+    versions = [m.version for m in MIGRATIONS]
+    assert versions[0] == 1 and versions == sorted(set(versions))
     assert all(m.description and split_statements(m.sql) for m in MIGRATIONS)
 
 
