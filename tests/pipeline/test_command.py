@@ -92,6 +92,21 @@ async def test_retry_and_cancel_through_the_pipeline_agent(
     )
 
 
+async def test_only_the_runs_starter_steers_it_through_the_pipeline_agent(
+    bot: Bot, steps: StepServer, fake_openai: FakeOpenAI
+) -> None:
+    _, thread = await start(bot, fake_openai)
+    assert thread.key is not None
+    fake_openai.script(Text("Only whoever started it can do that."))
+    await bot.handle(Message(thread.key, "cancel this", user_id="U2"), thread)
+    offered = {t["function"]["name"] for t in fake_openai.requests[-1].body.get("tools", [])}
+    assert not offered & {"retry_steps", "cancel_pipeline"}
+    fake_openai.script(Text("Sure."))
+    await bot.handle(Message(thread.key, "cancel this", user_id="U1"), thread)
+    offered = {t["function"]["name"] for t in fake_openai.requests[-1].body.get("tools", [])}
+    assert {"retry_steps", "cancel_pipeline"} <= offered
+
+
 async def test_list_show_and_usage_from_chat(
     bot: Bot, steps: StepServer, fake_openai: FakeOpenAI
 ) -> None:
