@@ -20,6 +20,7 @@ from novabot.agents.handoff import handoff_tools
 from novabot.commands.builtin import BUILTIN_COMMANDS
 from novabot.commands.command import Services
 from novabot.config import Settings
+from novabot.core.access import AccessPolicy
 from novabot.core.bot import Bot
 from novabot.core.cogs import CogSetup, load_cogs
 from novabot.core.registry import Registry
@@ -112,6 +113,7 @@ async def _wire(
         inbox=inbox,
         courier=courier,
         history_token_budget=settings.history_token_budget,
+        access=AccessPolicy.from_settings(settings),
     )
     return App(settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier)
 

@@ -43,6 +43,34 @@ def _http_url(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+ACCESS_PLATFORMS = ("slack", "discord")
+"""Platforms whose users and channels the access lists name (the terminal is the owner's)."""
+
+PlatformIds = Annotated[frozenset[tuple[str, str]], NoDecode]
+"""`slack:U123,discord:456` → {("slack", "U123"), ("discord", "456")}."""
+
+
+def _platform_ids(value: object) -> object:
+    """Parse `platform:id` entries (comma-separated text, or a collection of them)."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(_platform_id(entry) for entry in value)
+    return value
+
+
+def _platform_id(entry: object) -> tuple[str, str]:
+    if isinstance(entry, tuple | list) and len(entry) == 2:
+        entry = f"{entry[0]}:{entry[1]}"
+    platform, _, ident = str(entry).strip().partition(":")
+    platform, ident = platform.strip().lower(), ident.strip()
+    if platform not in ACCESS_PLATFORMS or not ident:
+        raise ValueError(f"'{entry}' is not platform:id (e.g. slack:U123 or discord:456)")
+    if platform == "discord" and not ident.isdigit():
+        raise ValueError(f"'{entry}': Discord ids are numbers (Developer Mode → Copy ID)")
+    return platform, ident
+
+
 def _blank_is_unset(value: SecretStr | None) -> SecretStr | None:
     # `NOVA_SLACK_APP_TOKEN=` in a .env file means "not set", not "an empty token".
     return value if value and value.get_secret_value().strip() else None
@@ -190,6 +218,12 @@ class Settings(BaseSettings):
     lease_s: Annotated[float, Field(gt=0)] = 30.0
     """How long work held by a silent `nova run` (an answer, a post, a pipeline run) waits
     before another process takes it over; a process known to be dead is taken over at once."""
+    admins: PlatformIds = frozenset()
+    """Who may change shared state (bind, unbind) and see across conversations (`--all`)."""
+    allowed_users: PlatformIds = frozenset()
+    """When set, Nova answers only these users (and admins); others get one private line."""
+    allowed_channels: PlatformIds = frozenset()
+    """When set, Nova answers only in these channels (a DM is a channel too)."""
 
     llm: LLMSettings = Field(default_factory=LLMSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
@@ -207,6 +241,9 @@ class Settings(BaseSettings):
     )
 
     _url = field_validator("openai_base_url")(_http_url)
+    _access = field_validator("admins", "allowed_users", "allowed_channels", mode="before")(
+        _platform_ids
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -28,7 +28,9 @@ _depth: ContextVar[int] = ContextVar("handoff_depth", default=0)
 class PipelineStarter(Protocol):
     async def plan(self, task: str) -> Plan: ...
 
-    async def start(self, origin: Responder, plan: Plan) -> int: ...
+    async def start(
+        self, origin: Responder, plan: Plan, *, started_by: str | None = None
+    ) -> int: ...
 
 
 def handoff_tools(agents: AgentDirectory, llm: LLM, pipelines: PipelineStarter) -> list[Tool]:
@@ -60,7 +62,7 @@ def handoff_tools(agents: AgentDirectory, llm: LLM, pipelines: PipelineStarter) 
             return "error: a pipeline can only be started while answering a message"
         try:
             plan = await pipelines.plan(task)
-            run_id = await pipelines.start(turn.responder, plan)
+            run_id = await pipelines.start(turn.responder, plan, started_by=turn.message.user_id)
         except PlanError as exc:
             return f"error: {exc}"
         return f"started pipeline #{run_id} with {len(plan.steps)} steps in a new thread"

@@ -1,4 +1,7 @@
-"""`nova pipeline …`: run, resume, list, show, cancel and retry pipelines in the terminal."""
+"""`nova pipeline …`: run, resume, list, show, cancel and retry pipelines in the terminal.
+
+The terminal is the machine owner's: it sees and controls every run, wherever it started.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from novabot.adapters.terminal import cli_key
+from novabot.adapters.terminal import cli_key, cli_user
 from novabot.agents.cards import shipped_cards_dir
 from novabot.cli.runtime import App, UsageError, require_llm, started_app
 from novabot.config import Settings
 from novabot.llm.metering import charged_to
+from novabot.pipeline.command import MAX_RUN_ID
 from novabot.pipeline.executor import Executor
 from novabot.pipeline.plan import Plan, PlanError, load_plan_file, load_template, validate_plan
 from novabot.pipeline.progress import ChangePrinter, render_details
@@ -41,12 +45,19 @@ def add_commands(commands: Any) -> None:
         ("cancel", "stop a run", cancel_run),
     ):
         action = sub.add_parser(name, help=helptext)
-        action.add_argument("id", type=int)
+        action.add_argument("id", type=run_number)
         action.set_defaults(run=runner)
     retry = sub.add_parser("retry", help="run failed steps (or STEP and what follows) again")
-    retry.add_argument("id", type=int)
+    retry.add_argument("id", type=run_number)
     retry.add_argument("step", nargs="?")
     retry.set_defaults(run=retry_run)
+
+
+def run_number(text: str) -> int:
+    """A run id as argparse takes it: a whole number SQLite can store (1 to 2**63-1)."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_RUN_ID:
+        raise argparse.ArgumentTypeError(f"'{text[:20]}' is not a pipeline number")
+    return int(text)
 
 
 async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
@@ -58,7 +69,7 @@ async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
         key = cli_key(thread)
         with charged_to("planner", key=key):
             plan = await choose_plan(app, settings, args, task)
-        run_id = await executor.create(key, plan)
+        run_id = await executor.create(key, plan, started_by=cli_user())
         print(f"Pipeline #{run_id} in thread {key.thread_id}: {plan.task}", flush=True)
         return await follow(executor, run_id)
 

@@ -1,4 +1,8 @@
-"""The commands every Nova has (`agents`, `why`, `bind`, `unbind`, `usage`, `help`)."""
+"""The commands every Nova has (`agents`, `why`, `bind`, `unbind`, `usage`, `help`).
+
+`bind` and `unbind` change where everyone's messages go, so only admins run them; `why`
+and `usage` speak of this conversation only, unless an admin asks `usage --all`.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ def describe_agents(services: Services) -> str:
 
 
 async def why_command(ctx: CommandContext, args: str) -> str:
+    if args.strip():
+        # Always about this conversation: there is nothing here to widen with `--all`.
+        raise CommandError("usage: why — explains the last routing decision here")
     store = ctx.services.store
     record = await store.last_decision(ctx.key)
     if record is None and ctx.key.thread_id is None:
@@ -76,8 +83,22 @@ async def unbind_command(ctx: CommandContext, args: str) -> str:
 
 
 async def usage_command(ctx: CommandContext, args: str) -> str:
-    rows = await ctx.services.store.usage(None if args.strip() == "all" else ctx.key)
+    everywhere = wants_all(ctx, args, "usage")
+    rows = await ctx.services.store.usage(None if everywhere else ctx.key)
     return describe_usage(rows)
+
+
+def wants_all(ctx: CommandContext, args: str, command: str) -> bool:
+    """Whether `--all` (or the older `all`) asks for every conversation; admins only,
+    since other conversations' records are not the caller's to see."""
+    words = args.split()
+    if not words:
+        return False
+    if words not in (["--all"], ["all"]):
+        raise CommandError(f"usage: {command} [--all]")
+    if not ctx.is_admin:
+        raise CommandError("only a Nova admin can see every conversation (--all)")
+    return True
 
 
 def describe_usage(rows: Sequence[UsageRow], nothing: str = "No tokens used yet.") -> str:
@@ -102,12 +123,27 @@ BUILTIN_COMMANDS = (
     Command("agents", "list the agents and their scope", agents_command),
     Command("why", "why the last message went to the agent it did", why_command),
     # Public: everyone in a channel should know when its messages start going to one agent.
+    # Admins only: a binding changes where everyone's messages go.
     Command(
-        "bind", "send this channel's messages to one agent", bind_command, "<agent>", public=True
+        "bind",
+        "send this channel's messages to one agent (admins)",
+        bind_command,
+        "<agent>",
+        public=True,
+        admin_only=True,
     ),
-    Command("unbind", "remove this channel's default agent", unbind_command, public=True),
     Command(
-        "usage", "tokens used in this conversation ('all' for every one)", usage_command, "[all]"
+        "unbind",
+        "remove this channel's default agent (admins)",
+        unbind_command,
+        public=True,
+        admin_only=True,
+    ),
+    Command(
+        "usage",
+        "tokens used in this conversation (admins: --all for every one)",
+        usage_command,
+        "[--all]",
     ),
     Command("help", "this list", help_command),
 )

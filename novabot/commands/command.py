@@ -55,6 +55,9 @@ class CommandContext:
     user_id: str
     responder: Responder | None = None
     """Where a command that starts work (a pipeline) can show it; None from the CLI."""
+    is_admin: bool = False
+    """Whether the caller is an admin (NOVA_ADMINS, or the terminal's user): admins may
+    look across conversations (`--all`) and act on anyone's records."""
 
 
 Handler = Callable[[CommandContext, str], Awaitable[str]]
@@ -69,3 +72,5 @@ class Command:
     """Arguments, as shown in help: e.g. `<agent>`."""
     public: bool = False
     """Whether a successful reply is shown to the whole channel (a usage error never is)."""
+    admin_only: bool = False
+    """Whether only admins may run it (commands that change what everyone shares)."""

@@ -25,6 +25,7 @@ from novabot.commands.command import (
     CommandReply,
     Services,
 )
+from novabot.core.access import AccessPolicy, whisper
 from novabot.core.message import ConversationKey, Message
 from novabot.core.registry import Registry
 from novabot.core.responder import Responder
@@ -73,6 +74,7 @@ class Bot:
         inbox: Inbox,
         courier: Courier,
         history_token_budget: int,
+        access: AccessPolicy | None = None,
     ) -> None:
         self.store = store
         self.inbox = inbox
@@ -82,6 +84,7 @@ class Bot:
         self.router = router
         self.services = services
         self.history_token_budget = history_token_budget
+        self.access = access or AccessPolicy()
         self._active: set[asyncio.Task[object]] = set()
 
     @property
@@ -97,6 +100,10 @@ class Bot:
 
     async def handle(self, message: Message, responder: Responder) -> Outcome:
         """Answer one message; a shutdown lets it finish (see `drain`)."""
+        refusal = self.access.refusal(message.key, message.user_id)
+        if refusal is not None:  # before anything is stored or sent to the LLM
+            await whisper(responder, message.user_id, refusal)
+            return Outcome(Status.REJECTED, error=refusal)
         with self.busy():
             return await self._handle(message, responder)
 
@@ -281,12 +288,19 @@ class Bot:
         args: str,
         responder: Responder | None = None,
     ) -> CommandReply:
-        """Run a command by name; usage errors come back as a reply that is not ok."""
+        """Run a command by name; usage errors and refusals come back as replies that are
+        not ok (adapters show those to the caller alone)."""
+        refusal = self.access.refusal(key, user_id)
+        if refusal is not None:
+            return CommandReply(refusal, ok=False)
         command = self.commands.get(name.lower())
         if command is None:
             known = ", ".join(self.commands)
             return CommandReply(f"Unknown command '{name}'. Try: {known}", ok=False)
-        context = CommandContext(self.services, key, user_id, responder)
+        admin = self.access.is_admin(key.platform, user_id)
+        if command.admin_only and not admin:
+            return CommandReply(self.access.admin_refusal(command.name, key, user_id), ok=False)
+        context = CommandContext(self.services, key, user_id, responder, is_admin=admin)
         try:
             # A command that asks the LLM (planning a pipeline) spends this conversation's
             # tokens; the part that calls names itself (the planner charges `planner`).

@@ -71,6 +71,10 @@ class Responder(ABC):
     async def say(self, text: str, *, agent: str | None = None) -> None:
         """Post a whole message; `agent` names who speaks, for platforms that show it."""
 
+    async def whisper(self, user_id: str, text: str) -> None:
+        """Tell one user something only they see; platforms without that say it in place."""
+        await self.say(text)
+
     def stream(self, *, agent: str | None = None) -> Stream:
         """Start an answer that grows as the model writes it."""
         return _SayWhenDone(self, agent)

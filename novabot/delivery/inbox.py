@@ -81,6 +81,9 @@ class HeldResponder(Responder):
     async def say(self, text: str, *, agent: str | None = None) -> None:
         await self.inner.say(text, agent=agent)
 
+    async def whisper(self, user_id: str, text: str) -> None:
+        await self.inner.whisper(user_id, text)
+
     def stream(self, *, agent: str | None = None) -> Stream:
         return self.inner.held_stream(
             agent=agent, anchor=self.placeholder, on_placeholder=self._placed

@@ -43,7 +43,8 @@ class PipelineAgent(Agent):
 
     async def tools_for(self, turn: Turn) -> list[Tool]:
         run = await self._run(turn)
-        if run is None:
+        if run is None or run.started_by != turn.message.user_id:
+            # Only whoever started a run steers it from its thread (admins: `pipeline …`).
             return self.tools
         return [*self.tools, *run_tools(self.service, run.id, turn)]
 

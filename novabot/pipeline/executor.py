@@ -83,9 +83,14 @@ class Executor:
         self.limits = limits
         self._active: dict[int, asyncio.Task[PipelineRunRecord]] = {}
 
-    async def create(self, key: ConversationKey, plan: Plan) -> int:
+    async def create(
+        self, key: ConversationKey, plan: Plan, *, started_by: str | None = None
+    ) -> int:
+        """Store `plan` as a pending run of `key`, started by the user `started_by`."""
         steps = [(s.id, s.agent, s.instruction, s.depends_on) for s in plan.steps]
-        return await self.store.create_run(key, plan.task, plan.model_dump_json(), steps)
+        return await self.store.create_run(
+            key, plan.task, plan.model_dump_json(), steps, started_by=started_by
+        )
 
     async def run(
         self, run_id: int, *, on_change: OnChange | None = None, post: PostAnswer | None = None

@@ -73,13 +73,14 @@ class PipelineService:
     async def plan(self, task: str) -> Plan:
         return await make_plan(self.agents, self.llm, task, max_steps=self.limits.max_steps)
 
-    async def start(self, origin: Responder, plan: Plan) -> int:
-        """Open the run's thread, store the run, and run it in the background."""
+    async def start(self, origin: Responder, plan: Plan, *, started_by: str | None = None) -> int:
+        """Open the run's thread, store the run (with its starter's user id), and run it in
+        the background."""
         thread = await origin.thread(f"Pipeline: {plan.task}")
         key = thread.key or origin.key
         if key is None:
             raise RuntimeError("this responder cannot tell which conversation it answers in")
-        run_id = await self.executor.create(key, plan)
+        run_id = await self.executor.create(key, plan, started_by=started_by)
         self.follow(run_id, thread)
         return run_id
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -74,6 +74,7 @@ class _Run:
     updated_at: datetime
     steps: dict[str, _Step]
     """By id, in plan order (dicts keep insertion order)."""
+    started_by: str | None = None
     status: str = RunStatus.PENDING
     answer: str | None = None
     answer_posted: bool = False
@@ -99,13 +100,21 @@ class MemoryPipelineStore:
         self._ids = itertools.count(1)
 
     async def create_run(
-        self, key: ConversationKey, task: str, plan: str, steps: Sequence[StepSpec]
+        self,
+        key: ConversationKey,
+        task: str,
+        plan: str,
+        steps: Sequence[StepSpec],
+        *,
+        started_by: str | None = None,
     ) -> int:
         await _io()
         check_steps(steps)
         now = _now()
         run_id = next(self._ids)
-        self._runs[run_id] = _Run(run_id, _same_key(key), task, plan, now, now, _new_steps(steps))
+        self._runs[run_id] = _Run(
+            run_id, _same_key(key), task, plan, now, now, _new_steps(steps), started_by
+        )
         return run_id
 
     async def get_run(self, run_id: int) -> PipelineRunRecord | None:
@@ -123,12 +132,17 @@ class MemoryPipelineStore:
         return max(self._ids_of(_same_key(key)), default=None)
 
     async def list_runs(
-        self, *, limit: int = 20, key: ConversationKey | None = None
+        self, *, limit: int = 20, key: ConversationKey | None = None, threads: bool = False
     ) -> list[PipelineRunRecord]:
         await _io()
         if limit < 1:
             return []
-        ids = self._runs if key is None else self._ids_of(_same_key(key))
+        if key is None:
+            ids: Iterable[int] = self._runs
+        elif threads and not key.thread_id:
+            ids = [run.id for run in self._runs.values() if _in_channel(run.key, key)]
+        else:
+            ids = self._ids_of(_same_key(key))
         newest = sorted(ids, reverse=True)[:limit]
         return [_record(self._runs[run_id]) for run_id in newest]
 
@@ -282,6 +296,10 @@ def _same_key(key: ConversationKey) -> ConversationKey:
     return ConversationKey(key.platform, key.channel_id, key.thread_id or None)
 
 
+def _in_channel(key: ConversationKey, channel: ConversationKey) -> bool:
+    return (key.platform, key.channel_id) == (channel.platform, channel.channel_id)
+
+
 def _new_steps(steps: Sequence[StepSpec]) -> dict[str, _Step]:
     return {
         step_id: _Step(step_id, position, agent, instruction, tuple(depends_on))
@@ -315,6 +333,7 @@ def _record(run: _Run) -> PipelineRunRecord:
         key=run.key,
         task=run.task,
         plan=run.plan,
+        started_by=run.started_by,
         status=run.status,
         answer=run.answer,
         answer_posted=run.answer_posted,

@@ -239,6 +239,15 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE pipeline_runs ADD COLUMN lease_expires_at TEXT;
         """,
     ),
+    Migration(
+        8,
+        "who started each pipeline run",
+        """
+        -- The platform user id of the run's starter (NULL for runs from before this column):
+        -- only they, or an admin, may cancel or retry it.
+        ALTER TABLE pipeline_runs ADD COLUMN started_by TEXT;
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -19,7 +19,8 @@ from novabot.store.records import (
 
 # One statement for a run and all its steps, so a read never mixes two states.
 SELECT_RUNS = (
-    "SELECT r.id, c.platform, c.channel_id, c.thread_id, r.task, r.plan, r.status,"
+    "SELECT r.id, c.platform, c.channel_id, c.thread_id, r.task, r.plan, r.started_by,"
+    " r.status,"
     " r.answer, r.answer_posted, r.prompt_tokens, r.completion_tokens,"
     " r.created_at, r.updated_at, r.finished_at,"
     " s.step_id AS s_step_id, s.position AS s_position, s.agent AS s_agent,"
@@ -67,6 +68,7 @@ def runs_from_rows(rows: list[sqlite3.Row]) -> list[PipelineRunRecord]:
             key=ConversationKey(row["platform"], row["channel_id"], row["thread_id"] or None),
             task=row["task"],
             plan=row["plan"],
+            started_by=row["started_by"],
             status=row["status"],
             answer=row["answer"],
             answer_posted=bool(row["answer_posted"]),

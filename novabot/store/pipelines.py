@@ -44,10 +44,19 @@ from novabot.store.statuses import (
     StepStatus,
 )
 
+MATCH_CHANNEL = "c.platform = ? AND c.channel_id = ?"
+"""A channel and every thread in it (the conversations index leads with these columns)."""
+
 
 class PipelinesMixin(StoreBase):
     async def create_run(
-        self, key: ConversationKey, task: str, plan: str, steps: Sequence[StepSpec]
+        self,
+        key: ConversationKey,
+        task: str,
+        plan: str,
+        steps: Sequence[StepSpec],
+        *,
+        started_by: str | None = None,
     ) -> int:
         """Persist a pending run and its pending steps (in plan order) at once; return its id."""
         check_steps(steps)
@@ -56,9 +65,9 @@ class PipelinesMixin(StoreBase):
             conversation_id = await ensure_conversation(tx, key, now, touch=False)
             row = await tx.fetchone(
                 "INSERT INTO pipeline_runs"
-                " (conversation_id, task, plan, status, created_at, updated_at)"
-                " VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id",
-                (conversation_id, task, plan, now, now),
+                " (conversation_id, task, plan, started_by, status, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
+                (conversation_id, task, plan, started_by, now, now),
             )
             assert row is not None
             run_id = int(row["id"])
@@ -94,9 +103,10 @@ class PipelinesMixin(StoreBase):
         return None if row is None else int(row["id"])
 
     async def list_runs(
-        self, *, limit: int = 20, key: ConversationKey | None = None
+        self, *, limit: int = 20, key: ConversationKey | None = None, threads: bool = False
     ) -> list[PipelineRunRecord]:
-        """The newest `limit` runs, newest first; of one conversation, or of all."""
+        """The newest `limit` runs, newest first; of one conversation, or of all. With
+        `threads`, a key without a thread covers its channel and every thread in it."""
         if limit < 1:
             return []
         # Ordered by id, not created_at: ids follow commit order even within one microsecond.
@@ -104,11 +114,15 @@ class PipelinesMixin(StoreBase):
             runs = "(SELECT * FROM pipeline_runs ORDER BY id DESC LIMIT ?)"
             params: tuple[object, ...] = (limit,)
         else:
+            match: str = MATCH_KEY
+            matched: tuple[str, ...] = key_params(key)
+            if threads and not key.thread_id:
+                match, matched = MATCH_CHANNEL, (key.platform, key.channel_id)
             runs = (
                 "(SELECT r.* FROM pipeline_runs r JOIN conversations c"
-                f" ON c.id = r.conversation_id WHERE {MATCH_KEY} ORDER BY r.id DESC LIMIT ?)"
+                f" ON c.id = r.conversation_id WHERE {match} ORDER BY r.id DESC LIMIT ?)"
             )
-            params = (*key_params(key), limit)
+            params = (*matched, limit)
         rows = await self._db.fetchall(SELECT_RUNS.format(runs=runs, where=""), params)
         return runs_from_rows(rows)
 

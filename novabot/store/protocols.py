@@ -30,10 +30,16 @@ class PipelineStore(Protocol):
     """
 
     async def create_run(
-        self, key: ConversationKey, task: str, plan: str, steps: Sequence[StepSpec]
+        self,
+        key: ConversationKey,
+        task: str,
+        plan: str,
+        steps: Sequence[StepSpec],
+        *,
+        started_by: str | None = None,
     ) -> int:
         """Store a pending run and its pending steps (in plan order) at once; its new id,
-        greater than every earlier one."""
+        greater than every earlier one. `started_by` is the starter's user id."""
 
     async def get_run(self, run_id: int) -> PipelineRunRecord | None:
         """The run with its steps in plan order, or None."""
@@ -45,9 +51,10 @@ class PipelineStore(Protocol):
         """The newest run of one conversation, without loading it."""
 
     async def list_runs(
-        self, *, limit: int = 20, key: ConversationKey | None = None
+        self, *, limit: int = 20, key: ConversationKey | None = None, threads: bool = False
     ) -> list[PipelineRunRecord]:
-        """The newest `limit` runs (newest first), of one conversation or of all."""
+        """The newest `limit` runs (newest first), of one conversation or of all. With
+        `threads`, a key without a thread stands for its channel and all its threads."""
 
     async def unfinished_runs(self) -> list[int]:
         """Ids of runs pending or running, or finished with an answer not yet posted, oldest

@@ -113,6 +113,8 @@ class PipelineRunRecord:
     task: str
     plan: str
     """The plan as JSON text, as given to `create_run`."""
+    started_by: str | None
+    """The user id of whoever started the run (None: not known, e.g. an older run)."""
     status: str
     answer: str | None
     answer_posted: bool

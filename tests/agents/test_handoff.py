@@ -75,6 +75,8 @@ async def test_start_pipeline_from_a_conversation(settings: Settings) -> None:
             assert responder.said == [("chat", "Started it in a new thread.")]
             [thread] = responder.threads
             await eventually(lambda: thread.said == [("pipeline", "final answer")])
+            run = await bot.store.get_run(1)
+            assert run is not None and run.started_by == "U1"  # who asked, not the agent
         finally:
             await app.close()
     tool_results = [m for r in fake.requests for m in r.body["messages"] if m["role"] == "tool"]

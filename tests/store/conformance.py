@@ -103,6 +103,36 @@ class PipelineStoreContract:
         assert listed == [await run_of(store, third)]
         assert len(listed[0].steps) == 3
 
+    async def test_a_run_remembers_who_started_it(self, pipeline_store: PipelineStore) -> None:
+        store = pipeline_store
+        mine = await store.create_run(KEY, "t", PLAN, STEPS, started_by="U1")
+        unknown = await new_run(store)
+        assert (await run_of(store, mine)).started_by == "U1"
+        assert (await run_of(store, unknown)).started_by is None
+        await store.reopen_run(mine)  # a retry keeps the starter
+        listed = {run.id: run.started_by for run in await store.list_runs(key=KEY)}
+        assert listed == {mine: "U1", unknown: None}
+
+    async def test_list_runs_of_a_channel_and_its_threads(
+        self, pipeline_store: PipelineStore
+    ) -> None:
+        store = pipeline_store
+        channel = ConversationKey("slack", "C1")
+        in_thread = await new_run(store, KEY)  # slack C1/T1
+        at_channel_level = await new_run(store, channel)
+        await new_run(store, OTHER)  # slack C2
+        await new_run(store, ConversationKey("discord", "C1", "T1"))  # same ids, other platform
+        assert [r.id for r in await store.list_runs(key=channel, threads=True)] == [
+            at_channel_level,
+            in_thread,
+        ]
+        assert [r.id for r in await store.list_runs(key=channel)] == [at_channel_level]
+        # A key with a thread is that thread alone, with or without `threads`.
+        assert [r.id for r in await store.list_runs(key=KEY, threads=True)] == [in_thread]
+        assert [r.id for r in await store.list_runs(key=channel, threads=True, limit=1)] == [
+            at_channel_level
+        ]
+
     async def test_latest_run_id_of_a_conversation(self, pipeline_store: PipelineStore) -> None:
         store = pipeline_store
         key = ConversationKey("t", "c", "thread")

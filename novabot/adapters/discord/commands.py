@@ -178,6 +178,12 @@ def ask_subcommand(bot: Bot, interval_s: float, agent_names: AgentNames) -> app_
     @app_commands.describe(prompt="What to ask", agent="Send it to this agent")
     @app_commands.autocomplete(agent=agent_names)
     async def ask(interaction: discord.Interaction, prompt: str, agent: str | None = None) -> None:
+        refusal = bot.access.refusal(
+            conversation_key(interaction.channel), str(interaction.user.id)
+        )
+        if refusal is not None:  # privately, before a public "thinking…" appears
+            await private(interaction, refusal)
+            return
         routable = bot.agent_names
         if agent and agent not in routable:
             known = ", ".join(routable)

@@ -121,6 +121,19 @@ class DiscordResponder(SurfaceResponder):
         surface = ChannelSurface(channel, reply_to=reply_to, interval_s=interval_s)
         super().__init__(surface, conversation_key(channel))
 
+    async def whisper(self, user_id: str, text: str) -> None:
+        """A DM to the user; in a DM already, an answer in place."""
+        channel = self.surface.channel
+        if isinstance(channel, discord.DMChannel):
+            await self.say(text)
+            return
+        # The responder holds only the channel; its connection state leads to the client,
+        # as discord.py's own objects reach it.
+        client = channel._state._get_client()
+        with logged_discord_errors(channel, "opening a DM"):
+            dm = await client.create_dm(discord.Object(int(user_id)))
+        await ChannelSurface(dm, interval_s=self.surface.interval_s).say(text)
+
     async def thread(self, title: str) -> Responder:
         channel = self.surface.channel
         if not isinstance(channel, discord.TextChannel):

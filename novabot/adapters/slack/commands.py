@@ -85,6 +85,10 @@ async def ask(
         await tell(respond, ASK_USAGE)
         return
     channel, user = command["channel_id"], command["user_id"]
+    refusal = bot.access.refusal(ConversationKey(PLATFORM, channel, None), user)
+    if refusal is not None:  # before the question is posted for the channel to see
+        await tell(respond, refusal)
+        return
     try:
         posted = await SlackResponder(clients, channel, None).post(
             f"<@{user}> asked: {to_mrkdwn(question)}"

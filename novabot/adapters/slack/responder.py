@@ -112,6 +112,17 @@ class SlackResponder(SurfaceResponder):
         """Post one already formatted message; returns its ts."""
         return await self.surface.post(mrkdwn)
 
+    async def whisper(self, user_id: str, text: str) -> None:
+        """An ephemeral message: only `user_id` sees it, in this channel or thread."""
+        surface = self.surface
+        with logged_slack_errors(surface.channel, "chat.postEphemeral"):
+            await surface.clients.main.chat_postEphemeral(
+                channel=surface.channel,
+                user=user_id,
+                text=to_mrkdwn(text),
+                thread_ts=surface.thread_ts,
+            )
+
     async def thread(self, title: str) -> Responder:
         """A new thread under a new top-level message (Slack threads do not nest)."""
         channel_level = SlackSurface(self.surface.clients, self.surface.channel, None)

@@ -126,7 +126,7 @@ class RunningDiscord(DiscordUsers):
         return self.app.bot
 
 
-StartDiscord = Callable[[], Awaitable[RunningDiscord]]
+StartDiscord = Callable[..., Awaitable[RunningDiscord]]
 
 
 @pytest.fixture
@@ -135,8 +135,8 @@ async def start_discord(
 ) -> AsyncIterator[StartDiscord]:
     running: list[RunningDiscord] = []
 
-    async def start() -> RunningDiscord:
-        chosen = discord_settings(settings, fake_discord)
+    async def start(**update: Any) -> RunningDiscord:
+        chosen = discord_settings(settings, fake_discord).replaced(**update)
         app = await build_app(chosen)
         adapter = DiscordAdapter(app.bot, chosen, guild_ready_timeout=0.05)
         await adapter.start()

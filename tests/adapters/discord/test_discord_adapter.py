@@ -23,6 +23,9 @@ from tests.fakes.discord_gateway import interaction_create
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.helpers import eventually
 
+ALICE_ADMIN = frozenset({("discord", ALICE["id"])})
+"""`bind` is for admins: the slash commands here come from Alice."""
+
 MESSAGES = rf"/channels/{CHANNEL}/messages"
 FOLLOW_UPS = rf"/webhooks/{NOVA_ID}/[^/]+"
 CALLBACKS = r"/interactions/\d+/.+/callback"
@@ -201,8 +204,9 @@ async def test_agents_and_why_answer_ephemerally(
 
 
 async def test_bind_and_unbind_are_shown_to_the_channel(
-    nova_discord: RunningDiscord, fake_openai: FakeOpenAI
+    start_discord: StartDiscord, fake_openai: FakeOpenAI
 ) -> None:
+    nova_discord = await start_discord(admins=ALICE_ADMIN)
     await nova_discord.slash("bind", agent="summarizer")
     [deferral] = await nova_discord.fake.wait_for_request("POST", CALLBACKS)
     assert deferral.json == {"type": 5}  # not ephemeral: the whole channel sees the reply
@@ -215,8 +219,9 @@ async def test_bind_and_unbind_are_shown_to_the_channel(
 
 
 async def test_a_bind_mistake_is_answered_privately(
-    nova_discord: RunningDiscord, fake_openai: FakeOpenAI
+    start_discord: StartDiscord, fake_openai: FakeOpenAI
 ) -> None:
+    nova_discord = await start_discord(admins=ALICE_ADMIN)
     await nova_discord.slash("bind", agent="poet")
     [reply] = await nova_discord.fake.wait_for_request("POST", FOLLOW_UPS)
     assert "no agent named 'poet'" in reply.json["content"]

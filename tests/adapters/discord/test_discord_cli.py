@@ -36,7 +36,7 @@ async def test_sync_to_one_guild_and_globally(tmp_path: Path, fake_discord: Fake
     assert options(subcommands["bind"]) == {"agent": (True, True)}
     assert options(subcommands["pipeline"]) == {"task": (True, False)}
     assert options(subcommands["usage"]) == {"args": (False, False)}
-    assert subcommands["usage"]["options"][0]["description"] == "[all]"
+    assert subcommands["usage"]["options"][0]["description"] == "[--all]"
     everywhere = await nova(tmp_path, "discord", "sync", env=env)
     assert everywhere.out == "synced /nova to all guilds (global)\n"
     assert fake_discord.requests_to("PUT", rf"/applications/{NOVA_ID}/commands")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from novabot.core.message import ConversationKey
-from tests.adapters.slack.conftest import RunningSlack
+from tests.adapters.slack.conftest import RunningSlack, StartSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.helpers import eventually
+
+ADMIN = frozenset({("slack", "U1")})
+"""`bind` is for admins: the slash commands here come from U1."""
 
 
 async def test_ask_acks_then_answers_in_a_visible_thread(
@@ -27,8 +30,9 @@ async def test_ask_acks_then_answers_in_a_visible_thread(
 
 
 async def test_agents_why_help_and_usage_errors_answer_ephemerally(
-    slack: RunningSlack, fake_openai: FakeOpenAI
+    start_slack: StartSlack, fake_openai: FakeOpenAI
 ) -> None:
+    slack = await start_slack(admins=ADMIN)
     answers = {}
     for n, text in enumerate(("agents", "why", "help", "dance", "ask", "bind", "bind poet")):
         status, _, _ = await slack.command(text)
@@ -48,8 +52,9 @@ async def test_agents_why_help_and_usage_errors_answer_ephemerally(
 
 
 async def test_bind_is_announced_and_routes_the_channel(
-    slack: RunningSlack, fake_openai: FakeOpenAI
+    start_slack: StartSlack, fake_openai: FakeOpenAI
 ) -> None:
+    slack = await start_slack(admins=ADMIN)
     await slack.command("bind summarizer")
     [response] = await slack.fake.wait_for_responses(1)
     assert response["response_type"] == "in_channel" and "summarizer" in response["text"]
