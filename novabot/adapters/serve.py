@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from novabot.config import Settings
+from novabot.config import ConfigError, Settings
 from novabot.core.bot import Bot
 
 if TYPE_CHECKING:
@@ -49,6 +49,15 @@ def first_responder(adapters: Sequence[Adapter], key: ConversationKey) -> Respon
         if responder is not None:
             return responder
     return None
+
+
+async def start(adapter: Adapter) -> None:
+    """Start one adapter; a port another process holds is one line, not a traceback."""
+    try:
+        await adapter.start()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"cannot start {adapter.description}: {reason.lower()}") from None
 
 
 def report(sweep: Sweep) -> None:
@@ -93,7 +102,7 @@ async def serve(
     sweeping: asyncio.Task[None] | None = None
     try:
         for adapter in adapters:
-            await adapter.start()
+            await start(adapter)
             started.append(adapter)
             log.info("started %s", adapter.description)
             print(f"nova: listening on {adapter.description}", flush=True)

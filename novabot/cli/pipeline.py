@@ -6,6 +6,7 @@ The terminal is the machine owner's: it sees and controls every run, wherever it
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ async def run_pipeline(settings: Settings, args: argparse.Namespace) -> int:
             plan = await choose_plan(app, settings, args, task)
         run_id = await executor.create(key, plan, started_by=cli_user())
         print(f"Pipeline #{run_id} in thread {key.thread_id}: {plan.task}", flush=True)
-        return await follow(executor, run_id)
+        return await follow(app, run_id)
 
 
 async def choose_plan(app: App, settings: Settings, args: argparse.Namespace, task: str) -> Plan:
@@ -88,8 +89,24 @@ async def choose_plan(app: App, settings: Settings, args: argparse.Namespace, ta
     return await app.pipelines.plan(task)
 
 
-async def follow(executor: Executor, run_id: int) -> int:
-    """Run in the foreground: progress lines as steps change, then the answer."""
+async def follow(app: App, run_id: int) -> int:
+    """Run in the foreground, unless a `nova run` process runs it already: progress lines
+    as steps change, then the answer."""
+    async with app.worker:  # heartbeats keep this process's hold on the run
+        if not await app.pipelines.leases.hold(run_id):
+            print(
+                f"nova: pipeline #{run_id} is being run by another Nova process; "
+                "its progress shows in its thread",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        try:
+            return await run_in_foreground(app.pipelines.executor, run_id)
+        finally:
+            await app.pipelines.leases.release(run_id)
+
+
+async def run_in_foreground(executor: Executor, run_id: int) -> int:
     printer = ChangePrinter()
 
     async def on_change(run: PipelineRunRecord) -> None:
@@ -108,7 +125,6 @@ async def follow(executor: Executor, run_id: int) -> int:
 async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     async with started_app(settings) as app:
-        executor = app.pipelines.executor
         unfinished = await app.store.unfinished_runs()
         if not unfinished:
             print("No unfinished pipeline runs.")
@@ -116,7 +132,7 @@ async def resume_all(settings: Settings, args: argparse.Namespace) -> int:
         codes = []
         for run_id in unfinished:
             print(f"Resuming pipeline #{run_id}…", flush=True)
-            codes.append(await follow(executor, run_id))
+            codes.append(await follow(app, run_id))
         return max(codes)
 
 
@@ -161,4 +177,4 @@ async def retry_run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Pipeline #{args.id} has no failed, skipped or cancelled step to retry.")
             return 0
         print(f"Retrying {', '.join(again)} of pipeline #{args.id}…", flush=True)
-        return await follow(executor, args.id)
+        return await follow(app, args.id)

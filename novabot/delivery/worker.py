@@ -44,8 +44,17 @@ class Worker:
         self._beat: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        if self._beat is not None:
+            return
         await self.store.register_worker(self.owner, self.host, self.pid)
         self._beat = asyncio.create_task(self._beat_forever())
+
+    async def __aenter__(self) -> Worker:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
     async def stop(self) -> None:
         """Stop beating and let every lease go, so the next start takes over at once."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.fakes.openai_wire import JSON, Text, user_text
@@ -78,7 +79,8 @@ class NovaProcess:
 
 
 @contextlib.asynccontextmanager
-async def stopped_at_exit(*processes: NovaProcess):  # type: ignore[no-untyped-def]
+async def stopped_at_exit(*processes: NovaProcess) -> AsyncIterator[None]:
+    """Whatever the test did, none of these processes outlives it."""
     try:
         yield
     finally:
