@@ -364,3 +364,16 @@ async def test_heartbeats_then_close_and_stop_are_prompt(monkeypatch: pytest.Mon
     finally:
         await client.close()
         await server.stop()
+
+
+async def test_an_enforced_nonce_is_answered_with_the_first_message(fake: FakeDiscord) -> None:
+    async with running(fake, Bot()) as client:
+        channel = client.get_channel(CHANNEL)
+        assert isinstance(channel, discord.TextChannel)
+        first = await channel.send("once", nonce="nova-1-0")
+        again = await channel.send("once", nonce="nova-1-0")
+        other = await channel.send("twice")
+        assert again.id == first.id and other.id != first.id
+        assert [m["content"] for m in fake.bot_messages(CHANNEL)] == ["once", "twice"]
+        [create, *_] = fake.requests_to("POST", rf"/channels/{CHANNEL}/messages")
+        assert (create.json or {})["enforce_nonce"] is True

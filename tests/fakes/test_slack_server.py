@@ -260,3 +260,29 @@ def test_signed_headers_verify() -> None:
     assert verifier.is_valid_request(form, signed_headers(form, SECRET))
     stale = signed_headers(form, SECRET, timestamp=int(time.time()) - 3600)
     assert not verifier.is_valid_request(form, stale)
+
+
+async def test_metadata_is_kept_and_shown_only_when_asked_for(slack: FakeSlack) -> None:
+    client = web(slack)
+    parent = slack.add_message("C1", "question?", user="U7")
+    metadata = {"event_type": "nova_post", "event_payload": {"tag": "nova-1-0"}}
+    await client.chat_postMessage(channel="C1", text="a", thread_ts=parent["ts"], metadata=metadata)
+    plain = await client.conversations_replies(channel="C1", ts=parent["ts"])
+    assert all("metadata" not in m for m in plain["messages"])
+    full = await client.conversations_replies(
+        channel="C1", ts=parent["ts"], include_all_metadata=True
+    )
+    assert full["messages"][1]["metadata"] == metadata
+    await client.chat_postMessage(channel="C1", text="b", metadata=metadata)
+    history = await client.conversations_history(channel="C1", include_all_metadata=True)
+    assert history["messages"][0]["metadata"] == metadata
+
+
+async def test_a_stalled_call_is_carried_out_or_not_and_never_answered(slack: FakeSlack) -> None:
+    client = web(slack, timeout=1)
+    slack.stall_next("chat.postMessage", containing="kept", applied=True)
+    slack.stall_next("chat.postMessage", containing="lost", applied=False)
+    for text in ("kept", "lost"):
+        with pytest.raises(asyncio.TimeoutError):
+            await client.chat_postMessage(channel="C1", text=text)
+    assert [m["text"] for m in slack.messages["C1"]] == ["kept"]
