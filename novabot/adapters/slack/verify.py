@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import SecretStr
+from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
@@ -37,9 +38,12 @@ def events_app(app: AsyncApp, signing_secret: SecretStr | None, path: str) -> we
     """Bolt's Events API app at `path`, behind the signature check."""
     if signing_secret is None:
         raise ConfigError("NOVA_SLACK_SIGNING_SECRET is required for the Events API over HTTP")
-    web_app = app.web_app(path=path)
     guard = SignatureGuard(signing_secret.get_secret_value())
-    web_app.middlewares.append(guard.middleware)
+    # A fresh application each time: bolt's own `web_app()` is cached on the AsyncApp and
+    # frozen once served, so a restarted adapter could not add its middleware to it.
+    bolt = AsyncSlackAppServer(port=0, path=path, app=app)
+    web_app = web.Application(middlewares=[guard.middleware])
+    web_app.router.add_post(path, bolt.handle_post_requests)
     web_app.on_cleanup.append(guard.on_cleanup)
     return web_app
 
