@@ -18,7 +18,11 @@ BOT_PROFILE = {"id": "B42", "app_id": "A42", "name": "other-app", "deleted": Fal
 
 @pytest.mark.parametrize(
     "marks",
-    [{"bot_profile": BOT_PROFILE}, {"app_id": "A42"}, {"bot_profile": BOT_PROFILE, "app_id": "A42"}],
+    [
+        {"bot_profile": BOT_PROFILE},
+        {"app_id": "A42"},
+        {"bot_profile": BOT_PROFILE, "app_id": "A42"},
+    ],
     ids=["bot_profile", "app_id", "both"],
 )
 async def test_an_apps_mention_without_bot_id_is_not_answered(
@@ -49,4 +53,3 @@ async def test_a_lone_surrogate_in_a_mention_is_answered_not_dropped(
     [stored] = [m for m in await slack.bot.store.history(key, limit=5) if m.role == "user"]
     assert stored.content == sent
     assert not [r for r in caplog.records if r.exc_info]
-

@@ -119,8 +119,7 @@ def test_rejections_are_logged_once_a_minute_with_a_count(
     rejections.flush()  # as at shutdown
     lines = [r.getMessage() for r in refusals(caplog)]
     assert lines == [
-        "refused 1 Slack request(s) in the last minute (latest: HTTP 401, unsigned, "
-        "from 10.0.0.9)",
+        "refused 1 Slack request(s) in the last minute (latest: HTTP 401, unsigned, from 10.0.0.9)",
         "refused 50 Slack request(s) in the last minute (latest: HTTP 401, bad signature, "
         "from 10.0.0.7)",
         "refused 1 Slack request(s) in the last minute (latest: HTTP 400, body is not UTF-8, "
