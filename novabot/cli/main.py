@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from novabot import __version__
@@ -181,11 +182,7 @@ def dispatch(args: argparse.Namespace) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings()
-        if getattr(args, "opens_store", True):
-            # Before the log file, which lives beside the database by default: a folder
-            # Nova cannot use is one line about the database, not a warning about the log.
-            prepare_location(settings.db_path)
-            configure_logging(settings.resolved_log_file, settings.log.level)
+        configure_logging(log_file(settings, args), settings.log.level)
         return asyncio.run(run(settings, args))
     except ONE_LINE_ERRORS as exc:
         print(f"nova: {exc}", file=sys.stderr)
@@ -197,6 +194,21 @@ def dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)  # end the line the ^C was echoed on
         return 130
+
+
+def log_file(settings: Settings, args: argparse.Namespace) -> Path:
+    """Where this command logs: beside the database unless told otherwise, or nowhere
+    when that folder is unusable (the store says so in one line when it opens, and a
+    command that does not open it, such as `nova agents lint`, runs as before)."""
+    if settings.log.file is not None:
+        return settings.log.file
+    if not getattr(args, "opens_store", True):
+        return Path(os.devnull)  # `nova db check` creates nothing beside the database
+    try:
+        prepare_location(settings.db_path)
+    except StoreError:
+        return Path(os.devnull)
+    return settings.resolved_log_file
 
 
 def cleaned(args: argparse.Namespace) -> argparse.Namespace:
