@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+from novabot.adapters.discord.adapter import DiscordAdapter
 from novabot.adapters.discord.commands import CANNOT_POST
+from novabot.app import build_app
+from novabot.commands.command import Command, CommandContext
+from novabot.config import Settings
 from novabot.core.message import ConversationKey
 from tests.adapters.discord.conftest import (
     ALICE,
@@ -15,10 +19,12 @@ from tests.adapters.discord.conftest import (
     GUILD,
     NOVA_ID,
     RunningDiscord,
+    discord_settings,
 )
 from tests.adapters.discord.test_discord_adapter import EPHEMERAL, FOLLOW_UPS, contents
 from tests.adapters.discord.test_discord_pipelines import PLAN
 from tests.fakes.discord_gateway import interaction_create, message_create, user_payload
+from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.helpers import eventually
 
@@ -87,3 +93,37 @@ async def test_a_pipeline_refused_later_in_a_dm_is_told_privately_once(
     assert (refused["content"], refused["flags"]) == (CANNOT_POST, EPHEMERAL)
     await asyncio.sleep(0.3)
     assert len(nova_discord.fake.requests_to("POST", FOLLOW_UPS)) == 2
+
+
+async def announce(ctx: CommandContext, args: str) -> str:
+    assert ctx.responder is not None
+    await ctx.responder.say(f"Announcement: {args}")
+    return "announced"
+
+
+ANNOUNCE = Command("announce", "post in the channel", announce, "<text>", public=True)
+
+
+async def test_a_public_command_refused_by_the_channel_takes_back_its_thinking(
+    settings: Settings, fake_discord: FakeDiscord
+) -> None:
+    """A public command's "thinking…" is visible to all: the private line replaces it."""
+    chosen = discord_settings(settings, fake_discord)
+    app = await build_app(chosen)
+    app.bot.registry.add_command(ANNOUNCE)
+    adapter = DiscordAdapter(app.bot, chosen, guild_ready_timeout=0.05)
+    await adapter.start()
+    nova = RunningDiscord(fake_discord, app, adapter)
+    try:
+        messages = rf"/channels/{CHANNEL}/messages"
+        fake_discord.fail_next(
+            "POST", messages, status=403, code=50013, message="Missing Permissions"
+        )
+        await nova.slash("announce", args="lunch at noon")
+        [line] = await fake_discord.wait_for_request("POST", FOLLOW_UPS)
+        assert (line.json["content"], line.json["flags"]) == (CANNOT_POST, EPHEMERAL)
+        assert fake_discord.requests_to("DELETE", rf"{FOLLOW_UPS}/messages/@original")
+        await asyncio.sleep(0.3)
+        assert [m["content"] for m in nova.sent()] == [CANNOT_POST]
+    finally:
+        await nova.stop()
