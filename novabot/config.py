@@ -88,6 +88,15 @@ class LLMSettings(BaseModel):
 
     _url = field_validator("base_url")(_http_url)
 
+    @field_validator("model")
+    @classmethod
+    def _named_model(cls, value: str) -> str:
+        # `NOVA_LLM_MODEL=` would otherwise be sent as "model": "", which servers reject
+        # with errors that do not point back here.
+        if not value.strip():
+            raise ValueError("is empty: name a model (e.g. gpt-4o-mini), or unset it")
+        return value.strip()
+
 
 class PipelineSettings(BaseModel):
     """`NOVA_PIPELINE_*`: the hard caps of a pipeline run."""

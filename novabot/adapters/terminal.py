@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
+from novabot.adapters.text import clean_optional, clean_text
 from novabot.commands.surface import offered_commands
 from novabot.core.bot import Bot, Outcome, Status
 from novabot.core.message import ConversationKey, Message
@@ -21,14 +22,15 @@ QUIT = {"quit", "exit", "q"}
 
 def cli_user() -> str:
     try:
-        return getpass.getuser()
+        # From $LOGNAME or $USER when set: whatever bytes the environment holds.
+        return clean_text(getpass.getuser())
     except (OSError, KeyError):
         return "user"
 
 
 def cli_key(thread: str | None) -> ConversationKey:
     """Terminal conversations live in the OS user's channel, one per thread name."""
-    return ConversationKey(PLATFORM, cli_user(), thread or None)
+    return ConversationKey(PLATFORM, cli_user(), clean_optional(thread) or None)
 
 
 class TerminalResponder(Responder):
@@ -113,6 +115,7 @@ class _TerminalStream(Stream):
 async def ask(bot: Bot, text: str, *, agent: str | None, thread: str | None) -> Outcome:
     """Answer one message on stdout (notices on stderr), as `nova ask` does."""
     user = cli_user()
+    text, agent = clean_text(text), clean_optional(agent)
     message = Message(cli_key(thread), text, user_id=user, user_name=user, agent=agent)
     responder = TerminalResponder(sys.stdout, sys.stderr, show_agent=False)
     return await bot.handle(message, responder)

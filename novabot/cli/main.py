@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from novabot import __version__
 from novabot.adapters import serve as service
 from novabot.adapters import terminal
+from novabot.adapters.text import clean_text
 from novabot.agents.cards import CardError
+from novabot.cli import db as db_cli
 from novabot.cli import pipeline as pipeline_cli
 from novabot.cli import usage as usage_cli
 from novabot.cli.routing import add_eval_commands, add_lint_command
@@ -25,6 +30,8 @@ from novabot.routing.embedding import EmbeddingError
 from novabot.routing.quality.evaluation import EvalError
 from novabot.routing.quality.lint import LintError
 from novabot.store import StoreError
+from novabot.store.database import prepare_location
+from novabot.store.errors import sqlite_failure
 
 EXIT_USAGE = 2
 
@@ -71,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     usage_cli.add_command(commands)
     pipeline_cli.add_commands(commands)
     add_eval_commands(commands)
+    db_cli.add_commands(commands)
     return parser
 
 
@@ -140,30 +148,79 @@ async def run_agents(settings: Settings, args: argparse.Namespace) -> int:
 
 Runner = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
+ONE_LINE_ERRORS = (
+    ConfigError,
+    CardError,
+    CogError,
+    PlanError,
+    StoreError,
+    UsageError,
+    EmbeddingError,
+    EvalError,
+    LintError,
+)
+"""Errors whose message is the whole story: printed as one line, without a traceback."""
+EXIT_BROKEN_PIPE = 1
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        code = dispatch(cleaned(build_parser().parse_args(argv)))
+        # Flushed here rather than at exit, so a reader that went away is caught below.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The Python docs' recipe (`nova agents | head -1`): stdout's reader is gone, so
+        # point stdout at devnull, or the flush at interpreter exit fails once more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def dispatch(args: argparse.Namespace) -> int:
     run: Runner = args.run
+    settings: Settings | None = None
     try:
         settings = load_settings()
-        configure_logging(settings.resolved_log_file, settings.log.level)
+        configure_logging(log_file(settings, args), settings.log.level)
         return asyncio.run(run(settings, args))
-    except (
-        ConfigError,
-        CardError,
-        CogError,
-        PlanError,
-        StoreError,
-        UsageError,
-        EmbeddingError,
-        EvalError,
-        LintError,
-    ) as exc:
+    except ONE_LINE_ERRORS as exc:
         print(f"nova: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.Error as exc:  # met after the store opened: damage, a read-only file
+        where = settings.db_path if settings else "?"
+        print(f"nova: {sqlite_failure(exc, where)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(file=sys.stderr)  # end the line the ^C was echoed on
         return 130
+
+
+def log_file(settings: Settings, args: argparse.Namespace) -> Path:
+    """Where this command logs: beside the database unless told otherwise, or nowhere
+    when that folder is unusable (the store says so in one line when it opens, and a
+    command that does not open it, such as `nova agents lint`, runs as before)."""
+    if settings.log.file is not None:
+        return settings.log.file
+    if not getattr(args, "opens_store", True):
+        return Path(os.devnull)  # `nova db check` creates nothing beside the database
+    try:
+        prepare_location(settings.db_path)
+    except StoreError:
+        return Path(os.devnull)
+    return settings.resolved_log_file
+
+
+def cleaned(args: argparse.Namespace) -> argparse.Namespace:
+    """Text arguments Nova can store and send: bytes that are not UTF-8 reach Python as
+    lone surrogates, which SQLite and JSON cannot encode. Paths (`type=Path`) keep theirs,
+    so a file named in another encoding is still found."""
+    for name, value in vars(args).items():
+        if isinstance(value, str):
+            setattr(args, name, clean_text(value))
+        elif isinstance(value, list):
+            setattr(args, name, [clean_text(v) if isinstance(v, str) else v for v in value])
+    return args
 
 
 if __name__ == "__main__":

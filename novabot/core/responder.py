@@ -106,6 +106,39 @@ class Responder(ABC):
         return _PostWhenClosed(self, text)
 
 
+class ResponderProxy(Responder):
+    """A responder that passes everything on to `inner`: the base of wrappers that change
+    one thing (where a stream's final text goes, who may see a message), so that what they
+    do not change keeps working as the platform's own responder does it."""
+
+    def __init__(self, inner: Responder) -> None:
+        self.inner = inner
+        self.key = inner.key
+
+    async def say(self, text: str, *, agent: str | None = None) -> None:
+        await self.inner.say(text, agent=agent)
+
+    async def whisper(self, user_id: str, text: str) -> None:
+        await self.inner.whisper(user_id, text)
+
+    def stream(self, *, agent: str | None = None) -> Stream:
+        return self.inner.stream(agent=agent)
+
+    def held_stream(
+        self, *, agent: str | None, anchor: str | None, on_placeholder: OnPlaceholder
+    ) -> Stream:
+        return self.inner.held_stream(agent=agent, anchor=anchor, on_placeholder=on_placeholder)
+
+    async def deliver(self, post: Post) -> str:
+        return await self.inner.deliver(post)
+
+    async def thread(self, title: str) -> Responder:
+        return await self.inner.thread(title)
+
+    async def live(self, text: str) -> LiveMessage:
+        return await self.inner.live(text)
+
+
 class _PostWhenClosed(LiveMessage):
     def __init__(self, responder: Responder, text: str) -> None:
         self._responder = responder

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from novabot.core.delivery import Post
 from novabot.core.message import Message
-from novabot.core.responder import LiveMessage, OnPlaceholder, Responder, Stream
+from novabot.core.responder import Responder, ResponderProxy, Stream
 from novabot.delivery.worker import Worker
 from novabot.store.inbox import InboxEntry
 
@@ -67,41 +66,20 @@ class Inbox:
         return HeldResponder(responder, entry, self.store)
 
 
-class HeldResponder(Responder):
+class HeldResponder(ResponderProxy):
     """What an agent answers an inbox entry through: its stream keeps the final text back
     for the outbox, and records (or reuses) the message the answer streams into."""
 
     def __init__(self, inner: Responder, entry: InboxEntry, store: InboxStore) -> None:
-        self.inner = inner
-        self.key = inner.key
+        super().__init__(inner)
         self.entry = entry
         self.store = store
         self.placeholder: str | None = entry.reply_handle
-
-    async def say(self, text: str, *, agent: str | None = None) -> None:
-        await self.inner.say(text, agent=agent)
-
-    async def whisper(self, user_id: str, text: str) -> None:
-        await self.inner.whisper(user_id, text)
 
     def stream(self, *, agent: str | None = None) -> Stream:
         return self.inner.held_stream(
             agent=agent, anchor=self.placeholder, on_placeholder=self._placed
         )
-
-    def held_stream(
-        self, *, agent: str | None, anchor: str | None, on_placeholder: OnPlaceholder
-    ) -> Stream:
-        return self.inner.held_stream(agent=agent, anchor=anchor, on_placeholder=on_placeholder)
-
-    async def deliver(self, post: Post) -> str:
-        return await self.inner.deliver(post)
-
-    async def thread(self, title: str) -> Responder:
-        return await self.inner.thread(title)
-
-    async def live(self, text: str) -> LiveMessage:
-        return await self.inner.live(text)
 
     async def _placed(self, handle: str) -> None:
         self.placeholder = handle

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 import aiosqlite
 
-from novabot.store.errors import StoreError
+from novabot.store.errors import StoreError, sqlite_failure
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,11 @@ class Database:
 
     @classmethod
     async def connect(cls, path: Path) -> Database:
-        """Open `path` (creating its directory), and apply the connection pragmas."""
-        path = await asyncio.to_thread(_prepare_path, path)
+        """Open `path` (creating its directory), and apply the connection pragmas.
+
+        Every failure is a StoreError of one line saying what to do next.
+        """
+        path = await asyncio.to_thread(prepare_location, path)
         try:
             # isolation_level=None: no implicit BEGINs from the sqlite3 module; we issue
             # BEGIN IMMEDIATE ourselves so the write lock is taken up front.
@@ -96,14 +100,14 @@ class Database:
                 path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
             )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
+            raise sqlite_failure(exc, path) from exc
         conn.row_factory = aiosqlite.Row
         try:
             for pragma in _PRAGMAS:
                 await _apply(conn, pragma)
         except sqlite3.Error as exc:
             await conn.close()
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
+            raise sqlite_failure(exc, path) from exc
         except BaseException:
             await conn.close()
             raise
@@ -164,13 +168,40 @@ class Database:
             await conn.close()
 
 
-def _prepare_path(path: Path) -> Path:
-    """Expand `~` and create the parent directory (blocking, hence run in a thread)."""
+def prepare_location(path: Path) -> Path:
+    """Expand `~`, create the database's folder and check that files can be made in it.
+
+    SQLite needs the folder, not just the file: WAL mode keeps `-wal` and `-shm` files
+    beside the database. A folder Nova cannot use is a StoreError naming the reason, found
+    here before SQLite's vaguer "unable to open database file". Blocking: run it in a thread
+    from async code.
+    """
     if str(path) == ":memory:":
         return path
     path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        problem = _location_problem(path, exc)
+        raise StoreError(
+            f"cannot use the database {path}: {problem}; "
+            "set NOVA_DB_PATH to a file in a folder you can write"
+        ) from None
+    if path.is_dir():
+        raise StoreError(
+            f"the database path {path} is a folder: set NOVA_DB_PATH to a file, e.g. "
+            f"{path / 'nova.db'}"
+        )
     return path
+
+
+def _location_problem(path: Path, exc: OSError) -> str:
+    for ancestor in path.parents:
+        if ancestor.exists() and not ancestor.is_dir():
+            return f"{ancestor} is a file, not a folder"
+    return f"cannot create files in {path.parent} ({exc.strerror or exc})"
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

@@ -22,7 +22,9 @@ from novabot.adapters.discord.surfaces import (
     InteractionSurface,
     conversation_key,
 )
+from novabot.adapters.refusal import WatchedChannel
 from novabot.adapters.surface import SurfaceResponder
+from novabot.adapters.text import clean_optional, clean_text
 from novabot.commands.command import Command
 from novabot.commands.surface import offered_commands, shown_to_channel
 from novabot.config import ConfigError
@@ -33,6 +35,11 @@ log = logging.getLogger(__name__)
 
 ASK_SYNTAX = "`/nova ask prompt:<question> [agent:<name>]`"
 HELP_FOOTER = "Mention me (@Nova) in a channel, or DM me. Start a message with @agent to pick one."
+CANNOT_POST = (
+    "I can't post in this channel. Give me the View Channel, Send Messages and "
+    "Create Public Threads permissions here, and try again."
+)
+UNKNOWN_CHANNEL = 10003
 ADAPTER_COMMANDS = {"ask"}
 """Answered here, not by the core: a question is a message to route, not a command."""
 NAMED_OPTIONS = {"bind": "agent:<name>", "pipeline": "task:<task>"}
@@ -108,14 +115,51 @@ class CoreCommands:
             # The deferral decides who sees the reply, before the reply exists.
             await interaction.response.defer(ephemeral=not command.public, thinking=True)
             key = conversation_key(interaction.channel)
-            channel = DiscordResponder(interaction.channel, interval_s=self.interval_s)
-            reply = await self.bot.run_command(key, str(interaction.user.id), name, args, channel)
+            notice = CannotPostNotice(interaction, public=command.public)
+            channel = WatchedChannel(
+                DiscordResponder(interaction.channel, interval_s=self.interval_s),
+                cannot_post,
+                notice,
+            )
+            try:
+                reply = await self.bot.run_command(
+                    key, str(interaction.user.id), name, clean_text(args), channel
+                )
+            except discord.HTTPException:
+                if channel.told:
+                    return  # the user heard why, privately; the log has the details
+                raise
+            notice.replied = True
             text = f"{self.help}\n\n{reply.text}" if name == "help" else reply.text
             public = shown_to_channel(command, reply)
             if command.public and not public:
                 # A usage error is for its author alone: take back the public "thinking…".
                 await interaction.delete_original_response()
             await InteractionSurface(interaction, private=not public).say(text)
+
+
+def cannot_post(exc: BaseException) -> bool:
+    """403 (Missing Access, Missing Permissions) or an unknown channel: not a passing fault."""
+    if isinstance(exc, discord.Forbidden):
+        return True
+    return isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL
+
+
+class CannotPostNotice:
+    """Tells a command's user privately that Nova cannot post in the channel."""
+
+    def __init__(self, interaction: discord.Interaction, *, public: bool) -> None:
+        self.interaction = interaction
+        self.public = public
+        self.replied = False
+        """Set once the command's own reply is shown: a later refusal (a pipeline running
+        in the background) must not take that reply back."""
+
+    async def __call__(self) -> None:
+        if self.public and not self.replied:
+            # The public "thinking…" would otherwise become the private line, for all to see.
+            await self.interaction.delete_original_response()
+        await private(self.interaction, CANNOT_POST)
 
 
 def subcommand(
@@ -178,6 +222,7 @@ def ask_subcommand(bot: Bot, interval_s: float, agent_names: AgentNames) -> app_
     @app_commands.describe(prompt="What to ask", agent="Send it to this agent")
     @app_commands.autocomplete(agent=agent_names)
     async def ask(interaction: discord.Interaction, prompt: str, agent: str | None = None) -> None:
+        prompt, agent = clean_text(prompt), clean_optional(agent)
         refusal = bot.access.refusal(
             conversation_key(interaction.channel), str(interaction.user.id)
         )
@@ -194,7 +239,7 @@ def ask_subcommand(bot: Bot, interval_s: float, agent_names: AgentNames) -> app_
             key=conversation_key(interaction.channel),
             text=prompt,
             user_id=str(interaction.user.id),
-            user_name=interaction.user.display_name,
+            user_name=clean_text(interaction.user.display_name),
             agent=agent,
             event_id=f"interaction:{interaction.id}",
         )

@@ -8,6 +8,7 @@ import re
 import discord
 
 from novabot.adapters.discord.surfaces import DiscordResponder, conversation_key
+from novabot.adapters.text import clean_text
 from novabot.core.bot import Bot
 from novabot.core.message import ConversationKey, Message
 
@@ -30,9 +31,9 @@ async def on_message(
 def to_message(message: discord.Message, key: ConversationKey, bot_user_id: int) -> Message:
     return Message(
         key=key,
-        text=strip_mention(message.content, bot_user_id),
+        text=strip_mention(clean_text(message.content), bot_user_id),
         user_id=str(message.author.id),
-        user_name=message.author.display_name,
+        user_name=clean_text(message.author.display_name),
         # The gateway may replay a MESSAGE_CREATE after a RESUME; its id answers it once.
         event_id=f"message:{message.id}",
     )

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from novabot.adapters.slack import commands, events
+from novabot.adapters.slack import commands, events, verify
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
 from novabot.config import ConfigError, Settings
@@ -74,7 +74,8 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
             await self._socket.connect_async()
             return
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
+        events_app = verify.events_app(self.app, self.settings.slack.signing_secret, EVENTS_PATH)
+        self._runner = web.AppRunner(events_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http.host, self.settings.http.port)
         await site.start()

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
+from novabot.adapters.text import clean_text
 from novabot.core.bot import Bot
 from novabot.core.message import ConversationKey, Message
 
@@ -60,7 +61,7 @@ def to_message(event: dict[str, Any], bot_user_id: str | None, thread: str | Non
     channel = event["channel"]
     return Message(
         key=ConversationKey(PLATFORM, channel, thread),
-        text=strip_mention(event.get("text") or "", bot_user_id),
+        text=strip_mention(clean_text(event.get("text") or ""), bot_user_id),
         user_id=event.get("user", ""),
         addressed=True,
         # The message itself, not the delivery: a retried event and the app_mention /
@@ -83,5 +84,9 @@ def is_direct(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
 
 
+BOT_MARKS = ("bot_id", "bot_profile", "app_id")
+"""Any of these marks a message an app posted: some apps' messages carry only one of them."""
+
+
 def is_from_a_bot(event: dict[str, Any]) -> bool:
-    return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
+    return any(event.get(mark) for mark in BOT_MARKS) or event.get("subtype") == "bot_message"

@@ -30,10 +30,15 @@ def cache_key(embedder_name: str, texts: Sequence[str]) -> str:
 
 
 class EmbeddingCache:
-    """A folder of `<key>.npy` files; a missing or unreadable file is simply a miss."""
+    """A folder of `<key>.npy` files; a missing or unreadable file is simply a miss.
+
+    The cache only saves time, so a folder Nova cannot write turns it off for the process
+    with one warning in the log, rather than stopping a command that works without it.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.writable = True
 
     def path(self, key: str) -> Path:
         # Hashed again so any key, even one with '/' or '..', is a safe file name.
@@ -43,8 +48,8 @@ class EmbeddingCache:
         path = self.path(key)
         try:
             vectors = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            return None
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # nothing cached yet (or no usable folder: save() says so, once)
         except (OSError, ValueError, EOFError) as exc:
             log.warning("ignoring unreadable embedding cache file %s: %s", path, exc)
             return None  # the caller re-embeds and save() overwrites it
@@ -56,6 +61,22 @@ class EmbeddingCache:
 
     def save(self, key: str, vectors: np.ndarray) -> None:
         """Write atomically: readers see the old file or the new one, never half of one."""
+        if not self.writable:
+            return
+        try:
+            self._write(key, vectors)
+        except OSError as exc:
+            self.writable = False
+            is_file = self.folder.exists() and not self.folder.is_dir()
+            log.warning(
+                "not caching embeddings: cannot write in %s (%s); routing works, but each start "
+                "embeds the agents' examples again. Set NOVA_ROUTER_CACHE_DIR to a writable "
+                "folder to keep them.",
+                self.folder,
+                "it is a file" if is_file else exc.strerror or exc,
+            )
+
+    def _write(self, key: str, vectors: np.ndarray) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.path(key)
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".npy.tmp")

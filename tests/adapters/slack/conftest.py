@@ -44,11 +44,12 @@ class RunningSlack:
     def bot(self) -> Bot:
         return self.app.bot
 
-    async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str, float]:
+    async def post(self, body: str | bytes, headers: dict[str, str]) -> tuple[int, str, float]:
         started = time.monotonic()
+        data = body.encode() if isinstance(body, str) else body
         async with (
             aiohttp.ClientSession() as session,
-            session.post(self.url, data=body.encode(), headers=headers) as response,
+            session.post(self.url, data=data, headers=headers) as response,
         ):
             return response.status, await response.text(), time.monotonic() - started
 

@@ -99,7 +99,14 @@ async def test_follow_up_in_the_thread_needs_no_mention_and_keeps_the_agent(
 ) -> None:
     fake_openai.script(Text("Bonjour"), Text("Buenos días"))
     await slack.event(MENTION)
-    await eventually(lambda: final_texts(slack, "C1", "100.000001"))
+    await eventually(lambda: final_texts(slack, "C1", "100.000001") == ["Bonjour"])
+    # The answer is stored just after its last edit, and only then does Nova follow the
+    # thread: a follow-up sent in between would rightly be left alone.
+    key = ConversationKey("slack", "C1", "100.000001")
+    for _ in range(250):
+        if await slack.bot.follows(key):
+            break
+        await asyncio.sleep(0.02)
     follow_up = {
         "type": "message",
         "channel_type": "channel",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from novabot.routing.embedding import EmbeddingCache, cache_key
 
@@ -75,3 +76,30 @@ def test_odd_keys_make_safe_file_names(tmp_path: Path) -> None:
 
     assert cache.path("../../escape").parent == tmp_path
     np.testing.assert_array_equal(cache.load("../../escape"), vectors())
+
+
+def test_a_folder_nova_cannot_write_turns_caching_off_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "cache").write_text("a file where the folder should be")
+    cache = EmbeddingCache(tmp_path / "cache")
+
+    assert cache.load("k") is None
+    cache.save("k", vectors())  # no error: routing works without the cache
+    cache.save("k2", vectors())
+    assert cache.load("k") is None
+
+    [warning] = [r for r in caplog.records if r.name == "novabot.routing.embedding.cache"]
+    assert warning.levelname == "WARNING"
+    assert f"cannot write in {tmp_path / 'cache'} (it is a file)" in warning.getMessage()
+    assert "NOVA_ROUTER_CACHE_DIR" in warning.getMessage()
+
+
+def test_a_folder_under_proc_is_no_cache_either(caplog: pytest.LogCaptureFixture) -> None:
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    cache = EmbeddingCache(Path("/proc/nova-test-cache"))
+    cache.save("k", vectors())
+    assert cache.load("k") is None
+    assert not cache.writable
+    assert "not caching embeddings" in caplog.text
