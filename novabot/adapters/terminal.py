@@ -48,6 +48,8 @@ class TerminalResponder(Responder):
         self.notices = notices
         self.show_agent = show_agent
         self.key = key
+        self._held: list[str] | None = None
+        """Notices said while `handle` answers a message, printed once it is done."""
 
     async def thread(self, title: str) -> Responder:
         thread = new_thread_name("pipeline")
@@ -60,9 +62,32 @@ class TerminalResponder(Responder):
         return _NewLines(self.out, text)
 
     async def say(self, text: str, *, agent: str | None = None) -> None:
+        if not agent and self._held is not None:
+            self._held.append(text)
+            return
         target = self.out if agent else self.notices
         target.write(self.prefix(agent) + text.rstrip("\n") + "\n")
         target.flush()
+
+    async def handle(self, bot: Bot, message: Message) -> Outcome:
+        """Answer one message here; its notices are printed once the outcome is known.
+
+        Whoever reads the terminal runs Nova, so a failure the bot tells in short (as it
+        must in a shared channel: an LLM error without the endpoint's address or body) is
+        shown in full instead: the short line is the last notice, the outcome has the rest.
+        """
+        self._held = []
+        outcome: Outcome | None = None
+        try:
+            outcome = await bot.handle(message, self)
+        finally:
+            held, self._held = self._held, None
+            error = outcome.error if outcome and outcome.status == Status.FAILED else None
+            if error and not any(error in text for text in held):
+                held = [*held[:-1], f"nova: {error}"]
+            for text in held:
+                await self.say(text)
+        return outcome
 
     def stream(self, *, agent: str | None = None) -> Stream:
         return _TerminalStream(self, agent)
@@ -118,7 +143,7 @@ async def ask(bot: Bot, text: str, *, agent: str | None, thread: str | None) -> 
     text, agent = clean_text(text), clean_optional(agent)
     message = Message(cli_key(thread), text, user_id=user, user_name=user, agent=agent)
     responder = TerminalResponder(sys.stdout, sys.stderr, show_agent=False)
-    return await bot.handle(message, responder)
+    return await responder.handle(bot, message)
 
 
 class Repl:
@@ -151,7 +176,7 @@ class Repl:
     async def send(self, text: str) -> None:
         user = cli_user()
         message = Message(self.key, text, user_id=user, user_name=user)
-        task = asyncio.ensure_future(self.bot.handle(message, self.responder))
+        task = asyncio.ensure_future(self.responder.handle(self.bot, message))
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:

@@ -208,10 +208,13 @@ class Bot:
             with charged_to(route.agent, key=turn.message.key):
                 answer = await self.registry.agents[route.agent].handle(turn)
         except LLMError as exc:
-            log.warning("agent %s in %s: %s", route.agent, turn.message.key, exc)
-            await self._tell(turn.responder, f"⚠️ {exc}")
+            # The channel may be shared: it hears what went wrong, not the endpoint's
+            # address or what it sent; those go to the log (and, as the outcome's error,
+            # to the terminal).
+            log.warning("agent %s in %s: %s", route.agent, turn.message.key, exc.detail)
+            await self._tell(turn.responder, f"⚠️ {exc.public}")
             await self._settle(entry, "failed")
-            return Outcome(Status.FAILED, route, error=str(exc))
+            return Outcome(Status.FAILED, route, error=exc.detail)
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception(

@@ -1,8 +1,10 @@
 """The LLM client: chat completions on any OpenAI-compatible endpoint.
 
 Retries with backoff (honouring Retry-After) on 429, 5xx, timeouts and dropped
-connections are the `openai` client's own; Nova sets how many and turns a final failure
-into one line that names the endpoint and the fix.
+connections are the `openai` client's own; Nova sets how many. A stream that breaks
+midway is past those retries: Nova asks again itself while nothing was shown yet. A final
+failure is an `LLMError`: a detail line naming the endpoint and the fix (log, terminal),
+and a public line for the channel (errors.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,34 +20,46 @@ import openai
 
 from novabot.agents.tools import Tool
 from novabot.config import Settings
-from novabot.llm.errors import Hints, explain_api_error
+from novabot.llm.errors import (
+    AnswerCutOffError,
+    EmptyAnswerError,
+    Hints,
+    LLMError,
+    NotAStreamError,
+    StreamCutError,
+    ToolLoopError,
+    explain_api_error,
+    public_api_error,
+)
 from novabot.llm.metering import UsageSink, current_charge
+from novabot.llm.stream import (
+    ChatMessage,
+    NotAnEventStream,
+    OnText,
+    Round,
+    StreamBroken,
+    ToolCall,
+    Usage,
+    estimate_tokens,
+    estimate_tokens_of,
+    read_stream,
+)
+
+__all__ = [
+    "LLM",
+    "Answer",
+    "ChatMessage",
+    "LLMError",
+    "OnText",
+    "Usage",
+    "estimate_tokens",
+    "estimate_tokens_of",
+]
 
 log = logging.getLogger(__name__)
 
-ChatMessage = dict[str, Any]
-OnText = Callable[[str], Awaitable[None]]
-
-
-class LLMError(Exception):
-    """The endpoint could not give an answer; the message tells the user what to do."""
-
-
-@dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    @classmethod
-    def of(cls, usage: Any) -> Usage:
-        """From a response's `usage` (None when the endpoint sent none)."""
-        if usage is None:
-            return cls()
-        return cls(usage.prompt_tokens or 0, usage.completion_tokens or 0)
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
+STREAM_RETRY_BACKOFF_S = 0.5
+"""The first pause before asking again after a stream broke; it doubles each time."""
 
 
 @dataclass
@@ -57,25 +71,12 @@ class Answer:
     tool_calls: int = 0
 
 
-@dataclass
-class _ToolCall:
-    id: str = ""
-    name: str = ""
-    arguments: str = ""
-
-
-@dataclass
-class _Round:
-    text: str
-    calls: list[_ToolCall]
-    usage: Usage
-
-
 _HINTS = Hints(
     timeout="check the server or raise NOVA_LLM_TIMEOUT_S",
     connection="start that server or set NOVA_LLM_BASE_URL (or OPENAI_API_KEY for OpenAI)",
     auth="set NOVA_LLM_API_KEY or OPENAI_API_KEY",
     model="set NOVA_LLM_MODEL",
+    address="set NOVA_LLM_BASE_URL",
 )
 
 
@@ -131,26 +132,32 @@ class LLM:
         """Answer the conversation, running tool calls until the model replies in text.
 
         After `max_tool_rounds` rounds of tool calls the tools are withheld, so the model
-        must answer with what it has: a tool loop can never run without end.
+        must answer with what it has: a tool loop can never run without end. A model that
+        still asks for tools then, or that says nothing at all, raises an LLMError: an
+        answer with no words would otherwise look like success and show nothing.
         """
         model = model or self.model
         conversation = list(messages)
         answer = Answer(text="", model=model)
         by_name = {tool.name: tool for tool in tools}
         for round_number in range(self.max_tool_rounds + 1):
-            offered = tools if round_number < self.max_tool_rounds else ()
+            last = round_number == self.max_tool_rounds
+            offered = () if last else tools
             result = await self._round(conversation, model, temperature, offered, on_text)
             answer.rounds += 1
             answer.usage.add(result.usage)
             answer.text += result.text
             if not result.calls:
+                if not answer.text.strip():
+                    raise EmptyAnswerError(self._where, model)
                 return answer
+            if last:
+                break
             answer.tool_calls += len(result.calls)
             conversation.append(_assistant_tool_message(result))
             conversation.extend(await _run_tools(result.calls, by_name))
         log.warning("model %s kept calling tools after %d rounds", model, answer.rounds)
-        answer.text += f"\n\n(stopped after {self.max_tool_rounds} rounds of tool calls)"
-        return answer
+        raise ToolLoopError(self._where, model, answer.rounds)
 
     async def call_function(
         self,
@@ -247,7 +254,7 @@ class LLM:
         temperature: float | None,
         tools: Sequence[Tool],
         on_text: OnText | None,
-    ) -> _Round:
+    ) -> Round:
         options: dict[str, Any] = {}
         if temperature is not None:
             options["temperature"] = temperature
@@ -255,19 +262,38 @@ class LLM:
             # Sent as-is: the schemas are already plain JSON, and the client's per-call
             # transformation of nested schemas costs more than the rest of a call.
             options["extra_body"] = {"tools": [tool.schema() for tool in tools]}
-        try:
-            stream = await self._create(
-                model=model,
-                messages=messages,
-                stream=True,
-                stream_options={"include_usage": True},
-                **options,
-            )
-            result = await _collect(stream, on_text, messages)
-        except openai.APIError as exc:
-            raise self._explain(exc, model) from exc
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **options,
+        }
+        result = await self._streamed(request, on_text)
         await self._meter(model, result.usage)
         return result
+
+    async def _streamed(self, request: dict[str, Any], on_text: OnText | None) -> Round:
+        """One streamed completion, asked again from the start when the stream breaks
+        before anything was shown (up to `max_retries` times, with a doubling pause)."""
+        model = request["model"]
+        for attempt in range(self.max_retries + 1):
+            try:
+                stream = await self._create(**request)
+            except openai.APIError as exc:
+                raise self._explain(exc, model) from exc
+            try:
+                return await read_stream(stream, on_text, request["messages"])
+            except NotAnEventStream as exc:
+                raise NotAStreamError(self._where, exc.content_type) from exc
+            except StreamBroken as exc:
+                if exc.shown:
+                    raise AnswerCutOffError(self._where, str(exc)) from exc
+                if attempt == self.max_retries:
+                    raise StreamCutError(self._where, attempt + 1, str(exc)) from exc
+                log.info("%s dropped a stream before any text; asking again", self.endpoint)
+                await asyncio.sleep(STREAM_RETRY_BACKOFF_S * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _meter(self, model: str, usage: Usage) -> None:
         """Charge one call's tokens to whoever `charged_to` names (metering.py)."""
@@ -283,18 +309,23 @@ class LLM:
             run_id=charge.run_id,
         )
 
+    @property
+    def _where(self) -> str:
+        return f"the LLM endpoint {self.endpoint}"
+
     def _explain(self, exc: openai.APIError, model: str) -> LLMError:
-        """One line naming the endpoint, what went wrong and what to change."""
-        return LLMError(
-            explain_api_error(
-                exc,
-                where=f"the LLM endpoint {self.endpoint}",
-                model=model,
-                timeout_s=self.timeout_s,
-                max_retries=self.max_retries,
-                hints=_HINTS,
-            )
+        """The detail names the endpoint, what went wrong and what to change; the public
+        line leaves out the address and whatever the endpoint sent."""
+        detail = explain_api_error(
+            exc,
+            where=self._where,
+            model=model,
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            hints=_HINTS,
+            base_url=self.endpoint,
         )
+        return LLMError(detail, public_api_error(exc, model=model, base_url=self.endpoint))
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
@@ -307,37 +338,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-async def _collect(stream: Any, on_text: OnText | None, messages: list[ChatMessage]) -> _Round:
-    """Read one streamed completion: text deltas, tool-call fragments and usage."""
-    parts: list[str] = []
-    calls: dict[int, _ToolCall] = {}
-    usage: Usage | None = None
-    async for chunk in stream:
-        if chunk.usage:
-            usage = Usage.of(chunk.usage)
-        for choice in chunk.choices:
-            delta = choice.delta
-            if delta.content:
-                parts.append(delta.content)
-                if on_text:
-                    await on_text(delta.content)
-            for fragment in delta.tool_calls or ():
-                _merge_fragment(calls.setdefault(fragment.index, _ToolCall()), fragment)
-    text = "".join(parts)
-    # Servers that ignore stream_options send no usage; an estimate beats a silent zero.
-    usage = usage or Usage(estimate_tokens_of(messages), estimate_tokens(text))
-    return _Round(text, [calls[i] for i in sorted(calls)], usage)
-
-
-def _merge_fragment(call: _ToolCall, fragment: Any) -> None:
-    if fragment.id:
-        call.id = fragment.id
-    if fragment.function:
-        call.name += fragment.function.name or ""
-        call.arguments += fragment.function.arguments or ""
-
-
-def _assistant_tool_message(result: _Round) -> ChatMessage:
+def _assistant_tool_message(result: Round) -> ChatMessage:
     return {
         "role": "assistant",
         "content": result.text or None,
@@ -352,10 +353,10 @@ def _assistant_tool_message(result: _Round) -> ChatMessage:
     }
 
 
-async def _run_tools(calls: list[_ToolCall], tools: dict[str, Tool]) -> list[ChatMessage]:
+async def _run_tools(calls: list[ToolCall], tools: dict[str, Tool]) -> list[ChatMessage]:
     """Run one round's tool calls concurrently; each result goes back as a tool message."""
 
-    async def run(call: _ToolCall) -> ChatMessage:
+    async def run(call: ToolCall) -> ChatMessage:
         tool = tools.get(call.name)
         if tool is None:
             content = f"error: there is no tool named {call.name!r}"
@@ -364,12 +365,3 @@ async def _run_tools(calls: list[_ToolCall], tools: dict[str, Tool]) -> list[Cha
         return {"role": "tool", "tool_call_id": call.id, "content": content}
 
     return list(await asyncio.gather(*(run(call) for call in calls)))
-
-
-def estimate_tokens(text: str) -> int:
-    """A tokenizer-free estimate (about four characters a token for English text)."""
-    return max(1, len(text) // 4) if text else 0
-
-
-def estimate_tokens_of(messages: Sequence[ChatMessage]) -> int:
-    return sum(estimate_tokens(str(message.get("content") or "")) + 4 for message in messages)

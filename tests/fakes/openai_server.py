@@ -7,6 +7,10 @@ SDK's real request building, SSE parsing, retries and timeouts instead of a mock
         fake.script(Text("hi"), ToolCalls((Call("get_time", {}),)), Fail(429, retry_after=0.1))
         client = openai.AsyncOpenAI(base_url=fake.base_url, api_key="test")
 
+Faults beyond HTTP errors: `Slow` (a timeout), `Disconnect` (no response at all), `Cut`
+(a stream dropped after some chunks), `RawBody` (a 200 whose body is not what was asked,
+e.g. JSON or HTML to a streamed request). A base URL without /v1 gets 404 for every path.
+
 ``/v1/embeddings`` answers every request with a deterministic bag-of-words vector (see
 `fake_embedding`), so texts sharing words are close; `script_embeddings` makes the next
 embedding requests fail, stall or drop instead.
@@ -35,8 +39,10 @@ from tests.fakes.openai_wire import (
     JSON,
     Answer,
     Call,
+    Cut,
     Disconnect,
     Fail,
+    RawBody,
     RecordedRequest,
     Reply,
     Slow,
@@ -53,9 +59,11 @@ from tests.fakes.openai_wire import (
 __all__ = [
     "ANY_MODEL",
     "Call",
+    "Cut",
     "Disconnect",
     "Fail",
     "FakeOpenAI",
+    "RawBody",
     "RecordedRequest",
     "Reply",
     "Slow",
@@ -248,16 +256,23 @@ class FakeOpenAI(LoopbackServer):
                 return error_response(status, message, code=code, retry_after=retry_after)
             case Disconnect():
                 return await self._disconnect(request)
+            case RawBody(body=text, content_type=content_type):
+                return web.Response(text=text, content_type=content_type)
         return await finish(reply)
 
     async def _answer(
         self, request: web.Request, body: JSON, reply: Reply | None
     ) -> web.StreamResponse:
+        cut_after: int | None = None
+        if isinstance(reply, Cut):
+            reply, cut_after = reply.reply, reply.after
         if not isinstance(reply, Text | ToolCalls):
             raise TypeError(f"not a scripted reply: {reply!r}")
         answer = self._resolve(reply)
         if body.get("stream"):
-            return await self._stream(request, body, answer)
+            return await self._stream(request, body, answer, cut_after)
+        if cut_after is not None:
+            return await self._disconnect(request)
         self.served_usage.append((body, answer.usage))
         return web.json_response(self._completion(body, answer))
 
@@ -319,13 +334,17 @@ class FakeOpenAI(LoopbackServer):
         envelope = self._envelope(body, "chat.completion")
         return {**envelope, "choices": [choice], "usage": answer.usage}
 
-    async def _stream(self, request: web.Request, body: JSON, answer: Answer) -> web.StreamResponse:
+    async def _stream(
+        self, request: web.Request, body: JSON, answer: Answer, cut_after: int | None = None
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers=_SSE_HEADERS)
         await response.prepare(request)
         options = body.get("stream_options") or {}
         with_usage = bool(options.get("include_usage"))
         envelope = self._envelope(body, "chat.completion.chunk")  # one id for the whole stream
-        for delta, finish in stream_deltas(answer):
+        for sent, (delta, finish) in enumerate(stream_deltas(answer)):
+            if sent == cut_after:  # what was written still reaches the client, then EOF
+                return await self._disconnect(request)
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
             chunk: JSON = {**envelope, "choices": [choice]}
             if with_usage:

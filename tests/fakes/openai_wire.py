@@ -1,7 +1,7 @@
 """What the fake OpenAI server can be scripted to answer, and how it goes on the wire.
 
-The reply kinds (Text, ToolCalls, Fail, Slow, Disconnect) and the JSON/SSE shapes they
-become, laid out as api.openai.com lays them out so the real SDK parses them.
+The reply kinds (Text, ToolCalls, Fail, Slow, Disconnect, Cut, RawBody) and the JSON/SSE
+shapes they become, laid out as api.openai.com lays them out so the real SDK parses them.
 """
 
 from __future__ import annotations
@@ -74,7 +74,25 @@ class Disconnect:
     """Drop the connection without sending any response."""
 
 
-Reply = Text | ToolCalls | Fail | Slow | Disconnect
+@dataclass(frozen=True)
+class Cut:
+    """Stream the first `after` chunks of `reply`, then drop the connection (no [DONE]):
+    a connection lost mid-answer. Asked without streaming, it drops at once."""
+
+    reply: Text | ToolCalls
+    after: int = 3
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """Answer HTTP 200 with this body whatever was asked, streamed or not: a JSON
+    completion or an HTML page where Server-Sent Events were expected."""
+
+    body: str
+    content_type: str = "application/json"
+
+
+Reply = Text | ToolCalls | Fail | Slow | Disconnect | Cut | RawBody
 
 
 @dataclass(frozen=True)
