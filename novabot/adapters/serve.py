@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from novabot.config import ConfigError, Settings
 from novabot.core.bot import Bot
@@ -102,7 +102,9 @@ async def serve(
     sweeping: asyncio.Task[None] | None = None
     try:
         for adapter in adapters:
-            await start(adapter)
+            if not await _unless_stopped(start(adapter), stop):
+                print("nova: stopping…", flush=True)
+                return  # what did start is shut down below
             started.append(adapter)
             log.info("started %s", adapter.description)
             print(f"nova: listening on {adapter.description}", flush=True)
@@ -132,3 +134,21 @@ async def serve(
             await adapter.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+async def _unless_stopped(starting: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Start an adapter unless a signal comes first: a platform that is slow to connect
+    (or retries) must not hold a shutdown up. False when the start was given up."""
+    task = asyncio.ensure_future(starting)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()  # the adapter closes what it had opened
+            await asyncio.wait({task})
+    if task.cancelled():
+        return False
+    task.result()  # a failed start raises here
+    return True

@@ -112,17 +112,23 @@ async def run_service(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
-    from novabot.adapters.discord.adapter import sync_commands
+    from novabot.adapters.discord.adapter import SyncRefused, sync_commands
 
     guilds: list[int | None] = [args.guild] if args.guild else [None]
     if not args.guild and settings.discord.guild_ids:
         guilds = list(settings.discord.guild_ids)
+    refused = 0
     async with started_app(settings) as app:
         for guild in guilds:
-            names = await sync_commands(app.bot, settings, guild)
+            try:
+                names = await sync_commands(app.bot, settings, guild)
+            except SyncRefused as exc:  # one guild refusing leaves the others to sync
+                print(f"nova: {exc}", file=sys.stderr)
+                refused += 1
+                continue
             where = f"guild {guild}" if guild else "all guilds (global)"
             print(f"synced {', '.join('/' + n for n in names)} to {where}")
-    return 0
+    return EXIT_USAGE if refused else 0
 
 
 async def run_discord_invite(settings: Settings, args: argparse.Namespace) -> int:

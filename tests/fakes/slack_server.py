@@ -74,6 +74,7 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         self.messages: defaultdict[str, list[JSON]] = defaultdict(list)
         self.responses: list[JSON] = []  # bodies posted to response_url(...)
         self.users: dict[str, JSON] = {}  # extra fields merged into users.info answers
+        self.socket_url: str | None = None  # what apps.connections.open gives (None: /socket)
         self._failures: defaultdict[str, deque[_Failure]] = defaultdict(deque)
         self._stalls: list[tuple[str, str, bool]] = []
         self._ts = itertools.count(1)
@@ -151,7 +152,8 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         """Fail the next `times` calls to `method`.
 
         429 (or any `retry_after`) answers {"ok": false, "error": "ratelimited"} with an integer
-        `Retry-After` (rounded up: slack_sdk's retry handler does int() on it); 200 needs an
+        `Retry-After` (default 1; rounded up: slack_sdk's retry handler does int() on it, and
+        adds up to a second of jitter); 200 needs an
         `error`; 5xx answers {"ok": false, "error": error or "internal_error"}.
         """
         if retry_after is not None and status == 200:
@@ -237,7 +239,7 @@ class FakeSlack(SocketModeServer, LoopbackServer):
         }
 
     def _connections_open(self, _args: JSON) -> JSON:
-        return {"url": f"ws://127.0.0.1:{self.port}{self.socket_path}"}
+        return {"url": self.socket_url or f"ws://127.0.0.1:{self.port}{self.socket_path}"}
 
     def _post_message(self, args: JSON) -> JSON:
         channel = args.get("channel")
@@ -343,7 +345,8 @@ def _error(error: str) -> JSON:
 def _failure_response(failure: _Failure) -> web.Response:
     headers = None
     if failure.status == 429:
-        headers = {"Retry-After": str(math.ceil(failure.retry_after or 1))}
+        wait = 1 if failure.retry_after is None else failure.retry_after
+        headers = {"Retry-After": str(math.ceil(wait))}
     return _json(_error(failure.error), status=failure.status, headers=headers)
 
 

@@ -7,10 +7,7 @@ endpoint's detail and a shared channel without it.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,11 +16,12 @@ import pytest
 from tests.adapters.slack.conftest import SECRET
 from tests.adapters.slack.test_nova_run import post
 from tests.adapters.slack.test_slack_events import MENTION
-from tests.cli.test_main import Result, nova
+from tests.cli.test_main import Result
 from tests.conftest import cli_env
 from tests.fakes.openai_server import Call, Cut, FakeOpenAI, RawBody, Reply, Text, ToolCalls
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
 from tests.helpers import eventually, free_port
+from tests.reliability.test_platform_faults import run_nova, start_nova
 
 ASK = ("ask", "translate 'good morning' into French")
 LOOP = ToolCalls((Call("lookup", {"q": "again"}),))
@@ -60,7 +58,7 @@ async def test_nova_ask_fails_in_one_line(
     tmp_path: Path, fake_openai: FakeOpenAI, replies: list[Reply], fragments: list[str]
 ) -> None:
     fake_openai.script(*replies)
-    result = await nova(tmp_path, *ASK, env=cli_env(tmp_path, fake_openai))
+    result = await run_nova(tmp_path, *ASK, env=cli_env(tmp_path, fake_openai))
     assert result.out == ""
     assert_failed_in_one_line(result, fake_openai.base_url, *fragments)
     fake_openai.assert_all_consumed()
@@ -71,7 +69,7 @@ async def test_nova_ask_keeps_a_cut_answers_start_and_says_it_was_cut(
 ) -> None:
     fake_openai.script(Cut(Text("Bonjour et bienvenue à tous"), after=3))
     env = cli_env(tmp_path, fake_openai, NOVA_LLM_MAX_RETRIES="2")
-    result = await nova(tmp_path, *ASK, env=env)
+    result = await run_nova(tmp_path, *ASK, env=env)
     assert result.out == "Bonjour et \n"
     assert_failed_in_one_line(result, "the answer was cut off", fake_openai.base_url)
     assert len(fake_openai.requests) == 1  # what was shown cannot be taken back: not redone
@@ -82,7 +80,7 @@ async def test_nova_ask_asks_again_when_a_stream_breaks_before_any_text(
 ) -> None:
     fake_openai.script(Cut(Text("Bonjour"), after=1), Text("Bonjour !"))
     env = cli_env(tmp_path, fake_openai, NOVA_LLM_MAX_RETRIES="1")
-    result = await nova(tmp_path, *ASK, env=env)
+    result = await run_nova(tmp_path, *ASK, env=env)
     assert (result.code, result.out, result.err) == (0, "Bonjour !\n", "")
 
 
@@ -90,9 +88,8 @@ async def test_nova_ask_names_a_base_url_without_v1(
     tmp_path: Path, fake_openai: FakeOpenAI
 ) -> None:
     root = fake_openai.base_url.removesuffix("/v1")
-    result = await nova(tmp_path, *ASK, env=cli_env(tmp_path, fake_openai) | {
-        "NOVA_LLM_BASE_URL": root
-    })  # fmt: skip
+    env = cli_env(tmp_path, fake_openai) | {"NOVA_LLM_BASE_URL": root}
+    result = await run_nova(tmp_path, *ASK, env=env)
     assert result.out == ""
     assert_failed_in_one_line(result, f"does NOT end in /v1; try {root}/v1")
     assert "does not serve the model" not in result.err
@@ -119,13 +116,9 @@ async def test_slack_hears_each_fault_in_one_line_without_the_endpoint(
         NOVA_SLACK_UPDATE_INTERVAL_S="0.1",
         NOVA_HTTP_PORT=str(port),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    nova_run = await start_nova(tmp_path, env)
     try:
-        assert process.stdout is not None
-        await asyncio.wait_for(process.stdout.readline(), timeout=30)
+        await nova_run.line()
         url = f"http://127.0.0.1:{port}/slack/events"
         for number, (ts, replies) in enumerate(faults.items()):
             fake_openai.script(*replies)
@@ -134,9 +127,8 @@ async def test_slack_hears_each_fault_in_one_line_without_the_endpoint(
             assert await post(url, raw, signed_headers(raw, SECRET)) == 200
             await eventually(lambda ts=ts: "⚠️" in str(thread(slack_api, ts)), within=15)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0, err.decode()
+        _, stopped = await nova_run.terminate()
+    assert stopped.code == 0, stopped.err
     said = {ts: thread(slack_api, ts) for ts in faults}
     assert said["100.000001"] == ["⚠️ The language model sent an empty answer; try again, or "
                                   "rephrase the request."]  # fmt: skip

@@ -126,9 +126,16 @@ class DiscordAdapter:
         )
         self._connection = asyncio.create_task(self.client.connect(reconnect=True))
         ready = asyncio.create_task(self.client.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {ready, self._connection}, timeout=READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
-        )
+        try:
+            done, _ = await asyncio.wait(
+                {ready, self._connection},
+                timeout=READY_TIMEOUT_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        except asyncio.CancelledError:  # `nova run` stopped while still connecting
+            ready.cancel()
+            await self.close()
+            raise
         if ready not in done:
             ready.cancel()
             await self.close()
@@ -159,6 +166,10 @@ class DiscordAdapter:
             self._connection = None
 
 
+class SyncRefused(Exception):
+    """Discord would not register the commands where asked; the message says why."""
+
+
 async def sync_commands(bot: Bot, settings: Settings, guild_id: int | None) -> list[str]:
     """Register `/nova` with Discord, globally or for one guild; returns what was synced."""
     client = await logged_in(bot, settings)
@@ -166,10 +177,26 @@ async def sync_commands(bot: Bot, settings: Settings, guild_id: int | None) -> l
         guild = discord.Object(id=guild_id) if guild_id else None
         if guild is not None:
             client.tree.copy_global_to(guild=guild)
-        synced = await client.tree.sync(guild=guild)
+        try:
+            synced = await client.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            raise SyncRefused(_sync_refusal(exc, guild_id)) from None
         return [command.name for command in synced]
     finally:
         await client.close()
+
+
+def _sync_refusal(exc: discord.HTTPException, guild_id: int | None) -> str:
+    where = f"guild {guild_id}" if guild_id else "all guilds"
+    said = f"{exc.status} {exc.text or exc.response.reason}".strip()
+    if guild_id and isinstance(exc, discord.Forbidden):
+        return (
+            f"Discord refused /nova in {where} ({said}): the bot is not in that guild; "
+            "add it with `nova discord invite-url`, or check the guild id"
+        )
+    if guild_id and isinstance(exc, discord.NotFound):
+        return f"Discord knows no {where} ({said}); check the guild id"
+    return f"Discord refused to register /nova in {where} ({said})"
 
 
 async def invite_url(bot: Bot, settings: Settings) -> str:

@@ -7,15 +7,18 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
 from novabot.adapters.slack import commands, events, verify
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
+from novabot.adapters.slack.startup import close_socket_mode, open_socket_mode, verify_bot_token
 from novabot.config import ConfigError, Settings
 from novabot.core.bot import Bot
 from novabot.core.message import ConversationKey
@@ -68,11 +71,13 @@ class SlackAdapter:
         return f"Slack (Events API at http://{host}:{port}{EVENTS_PATH})"
 
     async def start(self) -> None:
+        await verify_bot_token(self.clients.main)
         if self.socket_mode:
             token = self.settings.slack.app_token
             assert token is not None
-            self._socket = AsyncSocketModeHandler(self.app, token.get_secret_value())
-            await self._socket.connect_async()
+            self._socket = await open_socket_mode(
+                self.app, self.clients.main, token.get_secret_value()
+            )
             return
         events_app = verify.events_app(self.app, self.settings.slack.signing_secret, EVENTS_PATH)
         self._runner = web.AppRunner(events_app, access_log=None)
@@ -83,7 +88,7 @@ class SlackAdapter:
     async def stop(self) -> None:
         """Stop taking new events; the Web API clients stay usable for answers under way."""
         if self._socket is not None:
-            await self._socket.close_async()
+            await close_socket_mode(self._socket)
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
@@ -99,16 +104,34 @@ class SlackAdapter:
         """Nothing to release: the Web API clients open a session per call."""
 
 
+RATE_LIMIT_RETRIES = 6
+"""How many 429s in a row a call that must arrive waits out (each for its Retry-After)."""
+SERVER_ERROR_RETRIES = 2
+"""How many 500/503s or dropped connections in a row a call tries again after (backoff)."""
+
+
 def make_clients(settings: Settings) -> SlackClients:
+    """The Web API clients, with slack_sdk's own retry handlers (it retries only dropped
+    connections, once, unless told more). The best-effort client, used for progress
+    edits, never waits out a rate limit: a 429 there skips edits instead."""
     token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
     base_url = f"{settings.slack.api_url}/" if settings.slack.api_url else SLACK_API_URL
     main = AsyncWebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            *_transient_retries(SERVER_ERROR_RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         ],
     )
-    best_effort = AsyncWebClient(token=token, base_url=base_url)
+    best_effort = AsyncWebClient(
+        token=token, base_url=base_url, retry_handlers=_transient_retries(1)
+    )
     return SlackClients(main, best_effort, settings.slack.update_interval_s)
+
+
+def _transient_retries(count: int) -> list[AsyncRetryHandler]:
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=count),
+        AsyncServerErrorRetryHandler(max_retry_count=count),
+    ]
