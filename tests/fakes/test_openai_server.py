@@ -13,9 +13,11 @@ import pytest
 
 from tests.fakes.openai_server import (
     Call,
+    Cut,
     Disconnect,
     Fail,
     FakeOpenAI,
+    RawBody,
     Slow,
     Text,
     ToolCalls,
@@ -228,6 +230,32 @@ async def test_disconnect_is_a_connection_error(fake_openai: FakeOpenAI) -> None
     assert after.choices[0].message.content == "after"
 
 
+async def test_cut_streams_some_chunks_then_drops(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Cut(Text("one two three four"), after=3), Text("whole"))
+    pieces: list[str] = []
+    async with client_for(fake_openai) as client:
+        stream = await client.chat.completions.create(model=MODEL, messages=USER, stream=True)
+        with pytest.raises(openai.APIConnectionError):
+            async for chunk in stream:
+                pieces.append(chunk.choices[0].delta.content or "")
+        after = await client.chat.completions.create(model=MODEL, messages=USER)
+
+    assert "".join(pieces) == "one two "  # the role chunk, then two words
+    assert after.choices[0].message.content == "whole"
+
+
+async def test_raw_body_is_sent_whatever_was_asked(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(RawBody("<h1>hello</h1>", "text/html"), RawBody('{"x": 1}'))
+    async with httpx2.AsyncClient() as http:
+        url = f"{fake_openai.base_url}/chat/completions"
+        body = {"model": MODEL, "messages": USER, "stream": True}
+        html, data = [await http.post(url, json=body) for _ in range(2)]
+
+    assert (html.status_code, html.text) == (200, "<h1>hello</h1>")
+    assert html.headers["content-type"].startswith("text/html")
+    assert data.headers["content-type"].startswith("application/json") and data.json() == {"x": 1}
+
+
 async def test_models_listing_and_unknown_route(fake_openai: FakeOpenAI) -> None:
     async with client_for(fake_openai) as client:
         models = [m.id async for m in client.models.list()]
@@ -238,6 +266,10 @@ async def test_models_listing_and_unknown_route(fake_openai: FakeOpenAI) -> None
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/json")
     assert missing.json()["error"]["message"] == "Invalid URL (POST /v1/nope)"
+    root = fake_openai.base_url.removesuffix("/v1")
+    async with openai.AsyncOpenAI(base_url=root, api_key="test", max_retries=0) as bare:
+        with pytest.raises(openai.NotFoundError, match="Invalid URL"):  # a base URL without /v1
+            await bare.chat.completions.create(model=MODEL, messages=USER)
 
 
 async def test_assert_all_consumed_lists_leftovers(fake_openai: FakeOpenAI) -> None:

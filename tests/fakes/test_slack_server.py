@@ -119,6 +119,19 @@ async def test_rate_limit_without_handler_raises(slack: FakeSlack) -> None:
     assert raised.value.response["error"] == "ratelimited"
     assert raised.value.response.headers["Retry-After"] == "1"
     assert (await web(slack).chat_postMessage(channel="C1", text="again"))["ok"]
+    slack.fail_next("chat.postMessage", retry_after=0)  # "retry at once", jitter aside
+    with pytest.raises(SlackApiError) as raised:
+        await web(slack).chat_postMessage(channel="C1", text="hi")
+    assert raised.value.response.headers["Retry-After"] == "0"
+
+
+async def test_socket_url_points_clients_elsewhere(slack: FakeSlack) -> None:
+    assert (await web(slack).apps_connections_open(app_token=slack.app_token))["url"].startswith(
+        f"ws://127.0.0.1:{slack.port}/"
+    )
+    slack.socket_url = "ws://127.0.0.1:1/nowhere"
+    opened = await web(slack).apps_connections_open(app_token=slack.app_token)
+    assert opened["url"] == "ws://127.0.0.1:1/nowhere"
 
 
 async def test_scripted_errors(slack: FakeSlack) -> None:
