@@ -8,7 +8,6 @@ endpoint's detail and a shared channel without it.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,14 @@ from tests.conftest import cli_env
 from tests.fakes.openai_server import Call, Cut, FakeOpenAI, RawBody, Reply, Text, ToolCalls
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
 from tests.helpers import eventually, free_port
-from tests.reliability.test_platform_faults import run_nova, start_nova
+from tests.reliability.process import NovaProcess, stopped_at_exit
+from tests.reliability.test_platform_faults import run_nova
 
 ASK = ("ask", "translate 'good morning' into French")
 LOOP = ToolCalls((Call("lookup", {"q": "again"}),))
 COMPLETION = json.dumps(
     {"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {}}]}
 )
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
 
 
 def assert_failed_in_one_line(result: Result, *fragments: str) -> None:
@@ -96,7 +90,7 @@ async def test_nova_ask_names_a_base_url_without_v1(
 
 
 async def test_slack_hears_each_fault_in_one_line_without_the_endpoint(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
     """`nova run` as a process: four faults, four threads, each with a short line naming
     the problem and not the endpoint; the cut answer keeps what was shown."""
@@ -110,26 +104,24 @@ async def test_slack_hears_each_fault_in_one_line_without_the_endpoint(
     env = cli_env(
         tmp_path,
         fake_openai,
-        NOVA_SLACK_BOT_TOKEN=slack_api.token,
+        NOVA_SLACK_BOT_TOKEN=fake_slack.token,
         NOVA_SLACK_SIGNING_SECRET=SECRET,
-        NOVA_SLACK_API_URL=slack_api.api_url,
+        NOVA_SLACK_API_URL=fake_slack.api_url,
         NOVA_SLACK_UPDATE_INTERVAL_S="0.1",
         NOVA_HTTP_PORT=str(port),
     )
-    nova_run = await start_nova(tmp_path, env)
-    try:
-        await nova_run.line()
+    nova = NovaProcess(tmp_path, env)
+    async with stopped_at_exit(nova):
+        await nova.start()
         url = f"http://127.0.0.1:{port}/slack/events"
         for number, (ts, replies) in enumerate(faults.items()):
             fake_openai.script(*replies)
             event = MENTION | {"ts": ts, "event_ts": ts}
             raw = json.dumps(event_body(event, event_id=f"Ev{number}"))
             assert await post(url, raw, signed_headers(raw, SECRET)) == 200
-            await eventually(lambda ts=ts: "⚠️" in str(thread(slack_api, ts)), within=15)
-    finally:
-        _, stopped = await nova_run.terminate()
-    assert stopped.code == 0, stopped.err
-    said = {ts: thread(slack_api, ts) for ts in faults}
+            await eventually(lambda ts=ts: "⚠️" in str(thread(fake_slack, ts)), within=15)
+        assert await nova.stop() == 0, nova.stderr()
+    said = {ts: thread(fake_slack, ts) for ts in faults}
     assert said["100.000001"] == ["⚠️ The language model sent an empty answer; try again, or "
                                   "rephrase the request."]  # fmt: skip
     assert "not a stream" in said["100.000002"][0] and "NOVA_LLM_BASE_URL" in said["100.000002"][0]

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,65 +18,38 @@ from tests.adapters.slack.test_nova_run import post
 from tests.adapters.slack.test_slack_events import MENTION
 from tests.cli.test_main import Result, assert_one_line_error
 from tests.conftest import cli_env
-from tests.fakes.discord_gateway import guild_payload, text_channel
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
 from tests.helpers import eventually, free_port
+from tests.reliability.process import NovaProcess, stopped_at_exit
 
 ANSWER = "Bonjour et bienvenue à tous"
 GRACE_S = 3.0
 
 
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@dataclass
-class Nova:
-    """`nova` as a process, killed if it does not exit when expected (a fault left in
-    would otherwise leave it running after the test)."""
-
-    process: asyncio.subprocess.Process
-
-    @classmethod
-    async def start(cls, tmp_path: Path, *args: str, env: dict[str, str]) -> Nova:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "novabot", *args,
-            cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        return cls(process)
-
-    async def line(self) -> str:
-        assert self.process.stdout is not None
-        return (await asyncio.wait_for(self.process.stdout.readline(), timeout=30)).decode()
-
-    async def exit(self, timeout: float = 30) -> Result:  # noqa: ASYNC109
-        try:
-            out, err = await asyncio.wait_for(self.process.communicate(), timeout)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            raise AssertionError(f"nova did not exit within {timeout:g}s; killed") from None
-        return Result(self.process.returncode or 0, out.decode(), err.decode())
-
-    async def terminate(self) -> tuple[float, Result]:
-        """SIGTERM; how long it took to exit, and what it said."""
-        sent = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        result = await self.exit()
-        return time.monotonic() - sent, result
-
-
 async def run_nova(tmp_path: Path, *args: str, env: dict[str, str]) -> Result:
-    return await (await Nova.start(tmp_path, *args, env=env)).exit()
+    """One `nova` command to its end; killed if it overstays (the faults these tests
+    script used to make it hang), so no process outlives the test."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "novabot", *args,
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"nova {' '.join(args)} did not exit within 60s") from None
+    return Result(process.returncode or 0, out.decode(), err.decode())
 
 
-async def start_nova(tmp_path: Path, env: dict[str, str]) -> Nova:
-    return await Nova.start(tmp_path, "run", env=env)
+async def stop_timed(nova: NovaProcess) -> tuple[float, int]:
+    """SIGTERM: how long `nova run` took to exit, and its exit code."""
+    sent = time.monotonic()
+    code = await nova.stop()
+    return time.monotonic() - sent, code
 
 
 def slack_env(tmp_path: Path, openai: FakeOpenAI, slack: FakeSlack, **extra: str) -> dict[str, str]:
@@ -103,9 +73,9 @@ async def answered_despite(
     env = slack_env(
         tmp_path, openai, slack, NOVA_HTTP_PORT=str(port), NOVA_SLACK_UPDATE_INTERVAL_S="30"
     )
-    nova = await start_nova(tmp_path, env)
-    try:
-        assert (await nova.line()).startswith("nova: listening on Slack")
+    nova = NovaProcess(tmp_path, env)
+    async with stopped_at_exit(nova):
+        await nova.start()
         raw = json.dumps(event_body(MENTION))
         url = f"http://127.0.0.1:{port}/slack/events"
         assert await post(url, raw, signed_headers(raw, SECRET)) == 200
@@ -113,9 +83,7 @@ async def answered_despite(
         assert progress.args["text"] != ANSWER  # the answer was still being written
         slack.fail_next("chat.update", status=status, times=times, retry_after=0)
         await eventually(lambda: texts(slack) == [ANSWER], within=15)
-    finally:
-        _, stopped = await nova.terminate()
-    assert stopped.code == 0, stopped.err
+        assert await nova.stop() == 0, nova.stderr()
     updates = slack.calls_to("chat.update")
     assert len(updates) == 1 + times + 1  # progress, the failures, the final edit
     assert [call.args["text"] for call in updates[1:]] == [ANSWER] * (times + 1)
@@ -127,71 +95,73 @@ def texts(slack: FakeSlack) -> list[str]:
 
 
 async def test_a_server_error_on_the_final_edit_is_retried(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
-    await answered_despite(tmp_path, fake_openai, slack_api, status=500, times=1)
+    await answered_despite(tmp_path, fake_openai, fake_slack, status=500, times=1)
 
 
 async def test_five_rate_limits_in_a_row_on_the_final_edit_are_waited_out(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
-    await answered_despite(tmp_path, fake_openai, slack_api, status=429, times=5)
+    await answered_despite(tmp_path, fake_openai, fake_slack, status=429, times=5)
 
 
 @pytest.mark.parametrize("socket_mode", [False, True], ids=["events-api", "socket-mode"])
 async def test_a_refused_bot_token_is_one_line_at_start(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack, socket_mode: bool
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack, socket_mode: bool
 ) -> None:
-    env = slack_env(tmp_path, fake_openai, slack_api, NOVA_SLACK_BOT_TOKEN="xoxb-revoked")
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SLACK_BOT_TOKEN="xoxb-revoked")
     if socket_mode:
-        env["NOVA_SLACK_APP_TOKEN"] = slack_api.app_token
+        env["NOVA_SLACK_APP_TOKEN"] = fake_slack.app_token
     result = await run_nova(tmp_path, "run", env=env)
     assert_one_line_error(result, "NOVA_SLACK_BOT_TOKEN was refused by Slack (invalid_auth)")
-    assert [call.method for call in slack_api.calls] == ["auth.test"]
+    assert [call.method for call in fake_slack.calls] == ["auth.test"]
 
 
 async def test_a_refused_app_token_is_one_line_at_start(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
-    env = slack_env(tmp_path, fake_openai, slack_api, NOVA_SLACK_APP_TOKEN="xapp-revoked")
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SLACK_APP_TOKEN="xapp-revoked")
     result = await run_nova(tmp_path, "run", env=env)
     assert_one_line_error(result, "NOVA_SLACK_APP_TOKEN was refused by Slack (invalid_auth)")
-    assert len(slack_api.calls_to("apps.connections.open")) == 1  # asked once, not forever
+    assert len(fake_slack.calls_to("apps.connections.open")) == 1  # asked once, not forever
 
 
 async def test_an_unreachable_slack_is_one_line_at_start(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}/api"
-    env = slack_env(tmp_path, fake_openai, slack_api, NOVA_SLACK_API_URL=nowhere)
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SLACK_API_URL=nowhere)
     result = await run_nova(
-        tmp_path, "run", env=env | {"NOVA_SLACK_APP_TOKEN": slack_api.app_token}
+        tmp_path, "run", env=env | {"NOVA_SLACK_APP_TOKEN": fake_slack.app_token}
     )
     assert_one_line_error(result, f"cannot reach Slack at {nowhere}/")
 
 
 async def test_sigterm_stops_a_socket_mode_start_that_cannot_connect(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
     """Slack hands out a WebSocket address that refuses: slack_sdk retries it without end,
     and `nova run` used to ignore signals until SIGKILL."""
-    slack_api.socket_url = f"ws://127.0.0.1:{free_port()}/link"
-    env = slack_env(tmp_path, fake_openai, slack_api, NOVA_SLACK_APP_TOKEN=slack_api.app_token)
-    nova = await start_nova(tmp_path, env)
-    await slack_api.wait_for("apps.connections.open", timeout=30)
-    await asyncio.sleep(0.5)  # the WebSocket is refused; slack_sdk waits to try again
-    took, result = await nova.terminate()
-    assert took < GRACE_S, result
-    assert result.code == 0 and result.out == "nova: stopping…\n", result
-    assert "Traceback" not in result.err
+    fake_slack.socket_url = f"ws://127.0.0.1:{free_port()}/link"
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SLACK_APP_TOKEN=fake_slack.app_token)
+    nova = NovaProcess(tmp_path, env)
+    async with stopped_at_exit(nova):
+        await nova.start(listening=0)
+        await fake_slack.wait_for("apps.connections.open", timeout=30)
+        await asyncio.sleep(0.5)  # the WebSocket is refused; slack_sdk waits to try again
+        took, code = await stop_timed(nova)
+    assert took < GRACE_S and code == 0, nova.stderr()
+    assert nova.lines == ["nova: stopping…"]
+    assert "Traceback" not in nova.stderr()
 
 
 @pytest.mark.slow
 async def test_a_socket_mode_start_that_cannot_connect_gives_up_in_one_line(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
-    slack_api.socket_url = f"ws://127.0.0.1:{free_port()}/link"
-    env = slack_env(tmp_path, fake_openai, slack_api, NOVA_SLACK_APP_TOKEN=slack_api.app_token)
+    fake_slack.socket_url = f"ws://127.0.0.1:{free_port()}/link"
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SLACK_APP_TOKEN=fake_slack.app_token)
     started = time.monotonic()
     result = await run_nova(tmp_path, "run", env=env)
     assert_one_line_error(result, "Socket Mode WebSocket did not accept a connection within")
@@ -199,43 +169,38 @@ async def test_a_socket_mode_start_that_cannot_connect_gives_up_in_one_line(
 
 
 async def test_sigterm_stops_nova_while_a_vanished_slack_is_retried(
-    tmp_path: Path, fake_openai: FakeOpenAI, slack_api: FakeSlack
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
-    env = slack_env(tmp_path, fake_openai, slack_api, NOVA_SLACK_APP_TOKEN=slack_api.app_token)
-    nova = await start_nova(tmp_path, env)
-    assert await nova.line() == "nova: listening on Slack (Socket Mode)\n"
-    await slack_api.wait_for_socket()
-    await slack_api.stop()  # closes the socket: slack_sdk reconnects, and is refused
-    await asyncio.sleep(0.5)
-    took, result = await nova.terminate()
-    assert took < GRACE_S, result
-    assert result.code == 0 and result.out == "nova: stopping…\n", result
-
-
-@pytest.fixture
-async def discord_api() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        fake.add_guild(guild_payload(10, channels=[text_channel(20, 10)]))
-        yield fake
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SLACK_APP_TOKEN=fake_slack.app_token)
+    nova = NovaProcess(tmp_path, env)
+    async with stopped_at_exit(nova):
+        await nova.start()
+        assert nova.lines == ["nova: listening on Slack (Socket Mode)"]
+        await fake_slack.wait_for_socket()
+        await fake_slack.stop()  # closes the socket: slack_sdk reconnects, and is refused
+        await asyncio.sleep(0.5)
+        took, code = await stop_timed(nova)
+    assert took < GRACE_S and code == 0, nova.stderr()
+    assert nova.lines[-1] == "nova: stopping…"
 
 
 async def test_discord_sync_to_a_guild_without_the_bot_is_one_line(
-    tmp_path: Path, discord_api: FakeDiscord
+    tmp_path: Path, fake_discord: FakeDiscord
 ) -> None:
-    commands = rf"/applications/{discord_api.application_id}/guilds/99/commands"
+    commands = rf"/applications/{fake_discord.application_id}/guilds/99/commands"
     # What Discord answers for a guild the bot was never added to.
-    discord_api.fail_next("PUT", commands, status=403, code=50001, message="Missing Access")
+    fake_discord.fail_next("PUT", commands, status=403, code=50001, message="Missing Access")
     env = cli_env(
         tmp_path,
-        NOVA_DISCORD_TOKEN=discord_api.token,
-        NOVA_DISCORD_API_URL=discord_api.api_url,
-        NOVA_DISCORD_GATEWAY_URL=discord_api.gateway_url,
+        NOVA_DISCORD_TOKEN=fake_discord.token,
+        NOVA_DISCORD_API_URL=fake_discord.api_url,
+        NOVA_DISCORD_GATEWAY_URL=fake_discord.gateway_url,
     )
     result = await run_nova(tmp_path, "discord", "sync", "--guild", "99", env=env)
     assert_one_line_error(result, "Discord refused /nova in guild 99 (403 Missing Access)")
     assert "nova discord invite-url" in result.err
     # Configured guilds: the one the bot is in is still synced.
-    discord_api.fail_next("PUT", commands, status=403, code=50001, message="Missing Access")
+    fake_discord.fail_next("PUT", commands, status=403, code=50001, message="Missing Access")
     both = await run_nova(
         tmp_path, "discord", "sync", env=env | {"NOVA_DISCORD_GUILD_IDS": "99,10"}
     )
