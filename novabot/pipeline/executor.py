@@ -238,8 +238,9 @@ class _Run:
                     answer = await agent.perform(self.executor.llm, request)
         except TimeoutError:
             raise StepFailed(f"no answer within {self.limits.step_timeout_s:g}s") from None
-        except LLMError as exc:
-            raise StepFailed(str(exc)) from None
+        except LLMError as exc:  # the step's error is shown in the channel: the public line
+            log.warning("run %d, agent %s: %s", self.run_id, agent.name, exc.detail)
+            raise StepFailed(exc.public) from None
         self.tokens += answer.usage.prompt_tokens + answer.usage.completion_tokens
         return answer
 

@@ -70,6 +70,8 @@ async def test_a_failed_step_skips_only_its_dependents(
     assert "## a — chat — failed" in aggregation and "## c — chat — skipped" in aggregation
     failed = next(s for s in record.steps if s.step_id == "a")
     assert "HTTP 400" in (failed.error or "") and failed.attempt == 3  # 1 try + 2 retries
+    # A step's error is shown in the run's channel: no endpoint address, no upstream body.
+    assert "127.0.0.1" not in (failed.error or "") and "bad request" not in (failed.error or "")
 
 
 async def test_a_timed_out_step_is_retried(
