@@ -48,7 +48,7 @@ async def test_another_slack_failure_is_one_private_line_too(
     slack: RunningSlack, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.script(Text(json.dumps(PLAN)))
-    slack.fake.fail_next("chat.postMessage", status=500)
+    slack.fake.fail_next("chat.postMessage", status=500, times=3)  # past the client's retries
     await slack.command("pipeline summarise the report")
     response = await only_response(slack)
     assert response["response_type"] == "ephemeral"
