@@ -78,16 +78,25 @@ def outbox_states(tmp_path: Path) -> list[str]:
         return [state for (state,) in db.execute("SELECT state FROM outbox ORDER BY id")]
 
 
-async def test_two_nova_run_on_one_database_run_each_step_once(
-    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
-) -> None:
-    steps = StepServer(latency=0.4)
+async def six_steps_and_two_processes(
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack, steps: StepServer
+) -> tuple[NovaProcess, NovaProcess]:
+    """A stored six-step chain, and two `nova run` (not started) on its database."""
     fake_openai.default = steps.reply
     chain = [(f"s{n}", "chat", [f"s{n - 1}"] if n else []) for n in range(6)]
     await seed_run(fake_slack, tmp_path / "nova.db", *chain)
     env = {"NOVA_LEASE_S": "3"}
-    one = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **env), "one")
-    two = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **env), "two")
+    return (
+        NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **env), "one"),
+        NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **env), "two"),
+    )
+
+
+async def test_two_nova_run_on_one_database_run_each_step_once(
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
+) -> None:
+    steps = StepServer(latency=0.4)
+    one, two = await six_steps_and_two_processes(tmp_path, fake_openai, fake_slack, steps)
     async with stopped_at_exit(one, two):
         await asyncio.gather(one.start(), two.start())
         await eventually(lambda: answers(fake_slack) == ["final answer"], within=30)
@@ -101,12 +110,7 @@ async def test_a_dead_holders_run_is_taken_over_repeating_only_the_step_in_fligh
     tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
     steps = StepServer(latency=0.4)
-    fake_openai.default = steps.reply
-    chain = [(f"s{n}", "chat", [f"s{n - 1}"] if n else []) for n in range(6)]
-    await seed_run(fake_slack, tmp_path / "nova.db", *chain)
-    env = {"NOVA_LEASE_S": "3"}
-    one = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **env), "one")
-    two = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **env), "two")
+    one, two = await six_steps_and_two_processes(tmp_path, fake_openai, fake_slack, steps)
     async with stopped_at_exit(one, two):
         await one.start()
         await eventually(lambda: steps.calls.get("s2"), within=20)  # s0, s1 done; s2 asked
