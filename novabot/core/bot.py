@@ -191,19 +191,20 @@ class Bot:
         )
         if route.rule == RouteRule.DECLINED:
             return await self._decline(message.key, route, responder, entry)
+        held = None if entry is None else self.inbox.responder(entry, responder)
         turn = Turn(
             message=message,
             route=route,
             llm=self.llm,
-            responder=responder if entry is None else self.inbox.responder(entry, responder),
+            responder=held or responder,
             history=fit_history(history, self.history_token_budget),
         )
-        return await self._run_agent(turn, responder, entry)
+        return await self._run_agent(turn, held)
 
-    async def _run_agent(
-        self, turn: Turn, responder: Responder, entry: InboxEntry | None
-    ) -> Outcome:
+    async def _run_agent(self, turn: Turn, held: HeldResponder | None) -> Outcome:
+        """Run the routed agent; `held` (an inbox message's) sends its answer via the outbox."""
         route = turn.route
+        entry = None if held is None else held.entry
         try:
             with charged_to(route.agent, key=turn.message.key):
                 answer = await self.registry.agents[route.agent].handle(turn)
@@ -225,7 +226,7 @@ class Bot:
             await self._settle(entry, "failed")
             return Outcome(Status.FAILED, route, error=apology, error_id=error_id)
         # Its tokens were charged call by call as the answer was made (llm/metering.py).
-        if entry is None:
+        if held is None:
             await self.store.add_message(
                 turn.message.key,
                 "assistant",
@@ -234,17 +235,15 @@ class Bot:
                 tokens=answer.usage.completion_tokens,
             )
         else:
-            held = turn.responder
-            assert isinstance(held, HeldResponder)
             await self.courier.post(
-                f"answer:{entry.id}",
-                responder,
+                f"answer:{held.entry.id}",
+                held.inner,
                 turn.message.key,
                 answer.text,
                 agent=route.agent,
                 anchor=held.placeholder,
                 tokens=answer.usage.completion_tokens,
-                answers=entry.id,
+                answers=held.entry.id,
             )
         return Outcome(Status.ANSWERED, route, answer)
 
