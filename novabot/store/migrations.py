@@ -248,6 +248,93 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE pipeline_runs ADD COLUMN started_by TEXT;
         """,
     ),
+    Migration(
+        9,
+        "projects, channel bindings to projects, knowledge items with full-text search,"
+        " conversation summaries",
+        """
+        CREATE TABLE projects (
+            id           INTEGER PRIMARY KEY,
+            name         TEXT NOT NULL UNIQUE,
+            title        TEXT NOT NULL DEFAULT '',
+            description  TEXT NOT NULL DEFAULT '',
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL
+        );
+        -- A channel (a terminal thread, for the `cli` platform) belongs to one project at most.
+        CREATE TABLE project_bindings (
+            platform    TEXT NOT NULL,
+            channel_id  TEXT NOT NULL,
+            project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            bound_at    TEXT NOT NULL,
+            PRIMARY KEY (platform, channel_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE knowledge (
+            id           INTEGER PRIMARY KEY,
+            project_id   INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            kind         TEXT NOT NULL
+                CHECK (kind IN ('schema', 'rule', 'decision', 'problem', 'glossary', 'note')),
+            title        TEXT NOT NULL,
+            body         TEXT NOT NULL,
+            -- Space-separated, lower case: searchable as words by the full-text index.
+            tags         TEXT NOT NULL DEFAULT '',
+            pinned       INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            status       TEXT NOT NULL CHECK (status IN
+                ('proposed', 'active', 'resolved', 'superseded', 'dismissed')),
+            supersedes   INTEGER REFERENCES knowledge(id) ON DELETE SET NULL,
+            -- Who or where it came from ("slack:C1/1700.1 by U1", "import docs/rules.md").
+            source       TEXT NOT NULL DEFAULT '',
+            source_link  TEXT,
+            author       TEXT NOT NULL DEFAULT '',
+            -- What an import made it from (a file, or a file's section): importing it again
+            -- updates the item instead of adding another.
+            origin       TEXT,
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL,
+            UNIQUE (project_id, origin)
+        );
+        CREATE INDEX knowledge_by_project ON knowledge (project_id, status, kind);
+        -- External content: the text lives once, in `knowledge`; triggers keep the index in step.
+        CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+            title, body, tags, content='knowledge', content_rowid='id',
+            tokenize='porter unicode61'
+        );
+        CREATE TRIGGER knowledge_ai AFTER INSERT ON knowledge BEGIN
+            INSERT INTO knowledge_fts (rowid, title, body, tags)
+                VALUES (new.id, new.title, new.body, new.tags);
+        END;
+        CREATE TRIGGER knowledge_ad AFTER DELETE ON knowledge BEGIN
+            INSERT INTO knowledge_fts (knowledge_fts, rowid, title, body, tags)
+                VALUES ('delete', old.id, old.title, old.body, old.tags);
+        END;
+        CREATE TRIGGER knowledge_au AFTER UPDATE OF title, body, tags ON knowledge BEGIN
+            INSERT INTO knowledge_fts (knowledge_fts, rowid, title, body, tags)
+                VALUES ('delete', old.id, old.title, old.body, old.tags);
+            INSERT INTO knowledge_fts (rowid, title, body, tags)
+                VALUES (new.id, new.title, new.body, new.tags);
+        END;
+        -- Sentence vectors of items (float32 bytes), per embedding model, made on demand.
+        CREATE TABLE knowledge_vectors (
+            item_id  INTEGER NOT NULL REFERENCES knowledge(id) ON DELETE CASCADE,
+            model    TEXT NOT NULL,
+            -- The text the vector was made from changes with the item: stale when they differ.
+            digest   TEXT NOT NULL,
+            vector   BLOB NOT NULL,
+            PRIMARY KEY (item_id, model)
+        ) WITHOUT ROWID;
+        -- A conversation's older turns, summarised: the summary covers message ids up to
+        -- `last_message_id`; the messages themselves are never deleted.
+        CREATE TABLE conversation_summaries (
+            conversation_id  INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+            summary          TEXT NOT NULL,
+            first_message_id INTEGER NOT NULL,
+            last_message_id  INTEGER NOT NULL,
+            updated_at       TEXT NOT NULL
+        );
+        -- The knowledge items a routed message's prompt carried (JSON list of ids), for `why`.
+        ALTER TABLE routing_decisions ADD COLUMN knowledge_ids TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

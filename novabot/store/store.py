@@ -8,12 +8,15 @@ from types import TracebackType
 from novabot.store.channels import ChannelsMixin
 from novabot.store.database import Database
 from novabot.store.inbox import InboxMixin
+from novabot.store.knowledge import KnowledgeMixin
 from novabot.store.leases import LeasesMixin
 from novabot.store.messages import MessagesMixin
 from novabot.store.migrations import LATEST_VERSION, migrate, newer_schema_error, user_version
 from novabot.store.outbox import OutboxMixin
 from novabot.store.pipelines import PipelinesMixin
+from novabot.store.projects import ProjectsMixin
 from novabot.store.routing import RoutingMixin
+from novabot.store.summaries import SummariesMixin
 from novabot.store.usage import UsageMixin
 
 
@@ -26,9 +29,12 @@ class Store(
     UsageMixin,
     ChannelsMixin,
     PipelinesMixin,
+    ProjectsMixin,
+    KnowledgeMixin,
+    SummariesMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
-    pipelines.
+    pipelines, projects and their knowledge, conversation summaries.
 
     Create with `await Store.open(path)`; use as `async with await Store.open(path) as store`.
     Safe to share between coroutines: writes are serialised (see database.py).
