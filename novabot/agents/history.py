@@ -89,9 +89,15 @@ def fit_history(messages: Sequence[StoredMessage], budget: int) -> list[ChatMess
     return _verbatim(split_history(messages, budget).tail)
 
 
+def summary_room(budget: int) -> int:
+    """The most a summary message costs, so the turns after it always have the rest."""
+    return budget // SUMMARY_SHARE
+
+
 def summary_message(text: str, budget: int) -> ChatMessage | None:
     """The summary as a system message, cut to its share of `budget` (None if no room)."""
-    allowed = budget // SUMMARY_SHARE - message_cost(SUMMARY_PREFIX)
+    # One token less: the prefix and the body, counted together, may round up by one.
+    allowed = summary_room(budget) - message_cost(SUMMARY_PREFIX) - 1
     if not text.strip() or allowed <= 0:
         return None
     body = text.strip()

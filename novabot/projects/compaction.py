@@ -23,11 +23,12 @@ from typing import Protocol
 
 from novabot.agents.directory import AgentDirectory
 from novabot.agents.history import (
-    SUMMARY_SHARE,
     Split,
     chat_messages,
     lay_out,
     message_cost,
+    split_history,
+    summary_room,
 )
 from novabot.core.message import ConversationKey
 from novabot.llm.client import LLM, ChatMessage
@@ -121,7 +122,12 @@ class Compactor:
             prompt, split = self._lay_out(history, summary)
             if len(split.overflow) < self.batch:
                 return prompt
-            summary = await self._compact(key, history, summary, split.overflow)
+            # Fold in whatever will not fit beside a summary of full size, so that no turn
+            # falls between the new summary and the verbatim tail.
+            room = self.budget - summary_room(self.budget)
+            after = summary.last_message_id if summary else None
+            overflow = split_history(history, room, after_id=after).overflow
+            summary = await self._compact(key, history, summary, overflow)
             return self._lay_out(history, summary)[0]
 
     def _lay_out(
@@ -175,7 +181,7 @@ class Compactor:
         if agent is None:
             raise LookupError("no 'compactor' scope card is loaded")
         request = compaction_request(
-            summary.text if summary else "", chunk, self.budget // SUMMARY_SHARE, project
+            summary.text if summary else "", chunk, summary_room(self.budget), project
         )
         messages: list[ChatMessage] = [
             {"role": "system", "content": agent.system_prompt},
