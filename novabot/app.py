@@ -33,6 +33,7 @@ from novabot.pipeline.agent import PipelineAgent
 from novabot.pipeline.command import PIPELINE_COMMAND
 from novabot.pipeline.executor import Limits
 from novabot.pipeline.service import PIPELINE_AGENT, PipelineService
+from novabot.projects.compaction import Compactor
 from novabot.routing.factory import build_router
 from novabot.routing.router import Router
 from novabot.store import Store
@@ -114,6 +115,7 @@ async def _wire(
         courier=courier,
         history_token_budget=settings.history_token_budget,
         access=AccessPolicy.from_settings(settings),
+        compactor=Compactor(store, llm, registry, settings.history_token_budget),
     )
     return App(settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier)
 

@@ -1,0 +1,1 @@
+"""Projects: their knowledge, its retrieval into prompts, and conversation compaction."""
