@@ -1,0 +1,1 @@
+"""Projects and what they know: importing, exporting, retrieving and compacting knowledge."""
