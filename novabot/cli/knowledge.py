@@ -111,6 +111,7 @@ async def run_add(settings: Settings, args: argparse.Namespace) -> int:
     body = body_of(args)
     assert body is not None  # the group is required
     async with await Store.open(settings.db_path) as store:
+        await store.require_project(args.project)  # its error names the known projects
         item = await store.add_knowledge(
             args.project, args.kind, args.title, body, tags=tags_of(args.tags),
             pinned=args.pinned, source="nova knowledge add", author=cli_user(),
