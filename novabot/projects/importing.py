@@ -259,8 +259,8 @@ def unique(slug: str, seen: set[str]) -> str:
 _CREATE_TABLE = re.compile(
     r"^CREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
     r"(?P<name>(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\])(?:\.(?:[\w$]+|\"[^\"]+\"|`[^`]+`))?)"
-    r"\s*\((?P<columns>.*)\)[^()]*;?$",
-    re.IGNORECASE | re.DOTALL,
+    r"\s*\(",
+    re.IGNORECASE,
 )
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
@@ -275,13 +275,12 @@ def read_sql(text: str, origin: str) -> tuple[list[Draft], list[str]]:
         code = _COMMENTS.sub(" ", statement).strip()
         if not re.match(r"CREATE\s+(TEMP(ORARY)?\s+)?TABLE\b", code, re.IGNORECASE):
             continue
-        match = _CREATE_TABLE.match(code)
-        if not match or not _balanced(match.group("columns")) or not code.endswith(";"):
-            name = _table_name(code)
-            what = f"statement {number}" + (f" ({name})" if name else "")
+        name = _parsed_table(code)
+        if name is None:
+            found = _table_name(code)
+            what = f"statement {number}" + (f" ({found})" if found else "")
             problems.append(f"{origin} {what}: does not parse as CREATE TABLE name ( … );")
             continue
-        name = match.group("name").split(".")[-1].strip('"`[]')
         body = f"```sql\n{statement.strip()}\n```"
         slug = unique(slugify(name), seen)
         drafts.append(Draft("schema", name, body, f"{origin}#{slug}", tags=("table",)))
@@ -301,6 +300,18 @@ def split_statements(text: str) -> list[str]:
     if _COMMENTS.sub(" ", rest).strip():
         statements.append(rest)
     return [s for s in statements if _COMMENTS.sub(" ", s).strip(" \n\t;")]
+
+
+def _parsed_table(code: str) -> str | None:
+    """The table's name when `code` reads CREATE TABLE name ( columns ) [options];
+    with every parenthesis matched (strings aside) and the statement ended."""
+    match = _CREATE_TABLE.match(code)
+    if not match or not code.endswith(";"):
+        return None
+    rest = code[match.end() - 1 :]
+    if rest[1:].lstrip().startswith(")") or not _balanced(rest):
+        return None
+    return match.group("name").split(".")[-1].strip('"`[]')
 
 
 def _balanced(text: str) -> bool:

@@ -235,3 +235,20 @@ async def test_unknown_project(store: Store, tmp_path: Path) -> None:
         await import_path(store, "ghost", EXAMPLE)
     with pytest.raises(Exception, match="no project named 'ghost'"):
         await export_project(store, "ghost", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("statement", "title"),
+    [
+        ("CREATE TABLE public.events (id int, at timestamptz) PARTITION BY RANGE (at);", "events"),
+        ("create temp table if not exists `lines` (id INT) ENGINE=InnoDB;", "lines"),
+        ("CREATE TABLE [notes] (body TEXT CHECK (length(body) > 0)) WITHOUT ROWID;", "notes"),
+        ("CREATE TABLE empty ();", None),
+        ("CREATE TABLE broken (id INT, name TEXT;", None),
+        ("CREATE TABLE copy AS SELECT * FROM quotes;", None),
+    ],
+)
+def test_sql_dialects_and_shapes(statement: str, title: str | None) -> None:
+    drafts, problems = read_sql(statement, "s.sql")
+    assert [d.title for d in drafts] == ([title] if title else [])
+    assert len(problems) == (0 if title else 1)
