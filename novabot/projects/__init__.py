@@ -1,1 +1,1 @@
-"""Projects: their knowledge, its retrieval into prompts, and conversation compaction."""
+"""Projects and what they know: importing, exporting, retrieving and compacting knowledge."""
