@@ -7,7 +7,8 @@ Agents only ever use a `Responder`; an adapter decides what "say", "stream" and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 
 from novabot.core.delivery import Post
@@ -61,6 +62,26 @@ class LiveMessage(ABC):
         """Show the latest text for good."""
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A button that runs a `/nova` command when clicked (Confirm, Dismiss …); platforms
+    without buttons show the command to type instead."""
+
+    label: str
+    command: str
+    args: str = ""
+
+    @property
+    def line(self) -> str:
+        """The command as typed: `knowledge confirm 12`."""
+        return f"{self.command} {self.args}".strip()
+
+
+def typed_choices(choices: Sequence[Choice]) -> str:
+    """The text fallback of buttons: `/nova knowledge confirm 12` · …"""
+    return " · ".join(f"`/nova {choice.line}`" for choice in choices)
+
+
 class Responder(ABC):
     """Answers in one conversation (a channel, or a thread inside it)."""
 
@@ -101,6 +122,12 @@ class Responder(ABC):
         """A responder bound to a new thread; platforms without threads answer in place."""
         return self
 
+    async def offer(self, text: str, choices: Sequence[Choice]) -> None:
+        """Post `text` with buttons that run commands; whoever clicks runs the command as
+        themselves, so its own rules (admins only, once only) apply. Without buttons, the
+        commands to type follow the text."""
+        await self.say(f"{text}\n{typed_choices(choices)}")
+
     async def live(self, text: str) -> LiveMessage:
         """Post a message that `update` replaces; platforms that cannot edit post at close."""
         return _PostWhenClosed(self, text)
@@ -134,6 +161,9 @@ class ResponderProxy(Responder):
 
     async def thread(self, title: str) -> Responder:
         return await self.inner.thread(title)
+
+    async def offer(self, text: str, choices: Sequence[Choice]) -> None:
+        await self.inner.offer(text, choices)
 
     async def live(self, text: str) -> LiveMessage:
         return await self.inner.live(text)
