@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from novabot.adapters.discord import events
+from novabot.adapters.discord import components, events
 from novabot.adapters.discord.commands import nova_commands, on_command_error
 from novabot.adapters.discord.surfaces import PLATFORM, DiscordResponder
 from novabot.config import ConfigError, Settings
@@ -64,6 +64,10 @@ class NovaClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         if self.accepting:
             await events.on_message(self, self.nova, message, self.interval_s)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if self.accepting:  # slash commands go to the tree; this takes button clicks
+            await components.on_choice(self.nova, interaction)
 
     async def _accepting(self, interaction: discord.Interaction) -> bool:
         return self.accepting

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import discord
 
 from novabot.adapters.surface import Surface, SurfaceResponder
 from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
+from novabot.core.responder import Choice, Responder
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,18 @@ class DiscordResponder(SurfaceResponder):
         with logged_discord_errors(channel, "opening a DM"):
             dm = await client.create_dm(discord.Object(int(user_id)))
         await ChannelSurface(dm, interval_s=self.surface.interval_s).say(text)
+
+    async def offer(self, text: str, choices: Sequence[Choice]) -> None:
+        """The text with one button per choice; `components.on_choice` takes the clicks."""
+        from novabot.adapters.discord.components import choices_view  # it imports this module
+
+        channel = self.surface.channel
+        with logged_discord_errors(channel, "sending buttons"):
+            await channel.send(
+                self.surface.render(text)[:MESSAGE_LIMIT],
+                view=choices_view(choices),
+                allowed_mentions=NO_PINGS,
+            )
 
     async def thread(self, title: str) -> Responder:
         channel = self.surface.channel

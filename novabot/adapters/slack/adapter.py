@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from novabot.adapters.slack import commands, events, verify
+from novabot.adapters.slack import actions, commands, events, verify
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
 from novabot.adapters.slack.startup import close_socket_mode, open_socket_mode, verify_bot_token
@@ -56,6 +56,7 @@ class SlackAdapter:
         )
         events.register(self.app, bot, self.clients)
         commands.register(self.app, bot, self.clients)
+        actions.register(self.app, bot, self.clients)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 

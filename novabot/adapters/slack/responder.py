@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from novabot.adapters.slack.format import to_mrkdwn
 from novabot.adapters.surface import RateLimited, Surface, SurfaceResponder
 from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
+from novabot.core.responder import Choice, Responder, typed_choices
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +123,44 @@ class SlackResponder(SurfaceResponder):
                 thread_ts=surface.thread_ts,
             )
 
+    async def offer(self, text: str, choices: Sequence[Choice]) -> None:
+        """The text with one button per choice (Block Kit); the notification text, shown
+        where blocks are not, carries the commands to type instead."""
+        surface = self.surface
+        with logged_slack_errors(surface.channel, "chat.postMessage"):
+            await surface.clients.main.chat_postMessage(
+                channel=surface.channel,
+                thread_ts=surface.thread_ts,
+                text=to_mrkdwn(f"{text}\n{typed_choices(choices)}"),
+                blocks=choice_blocks(to_mrkdwn(text), choices),
+                unfurl_links=False,
+            )
+
     async def thread(self, title: str) -> Responder:
         """A new thread under a new top-level message (Slack threads do not nest)."""
         channel_level = SlackSurface(self.surface.clients, self.surface.channel, None)
         ts = await channel_level.post(to_mrkdwn(title))
         return SlackResponder(self.surface.clients, self.surface.channel, ts)
+
+
+CHOICE_ACTION = "nova_choice"
+"""The prefix of a choice button's action_id (`nova_choice_0` …); its value is the command."""
+
+
+def choice_blocks(mrkdwn: str, choices: Sequence[Choice]) -> list[dict[str, object]]:
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": choice.label},
+            "action_id": f"{CHOICE_ACTION}_{i}",
+            "value": choice.line,
+        }
+        for i, choice in enumerate(choices)
+    ]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}},
+        {"type": "actions", "elements": buttons},
+    ]
 
 
 @contextlib.contextmanager
