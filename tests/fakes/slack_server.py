@@ -30,12 +30,13 @@ from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_socket import (
     JSON,
     SocketModeServer,
+    action_body,
     event_body,
     signed_headers,
     slash_body,
 )
 
-__all__ = ["ApiCall", "FakeSlack", "event_body", "signed_headers", "slash_body"]
+__all__ = ["ApiCall", "FakeSlack", "action_body", "event_body", "signed_headers", "slash_body"]
 
 _BASE_TS_US = 1_700_000_000_000_000  # ts values count up from "1700000000.000100"
 

@@ -246,3 +246,45 @@ def slash_body(
         "trigger_id": trigger_id,
     }
     return urllib.parse.urlencode(fields)
+
+
+def action_body(
+    message: JSON,
+    action_id: str,
+    value: str,
+    *,
+    channel_id: str = "C1",
+    user_id: str = "U1",
+    response_url: str = "https://hooks.slack.com/actions/T1/1/fake",
+    team_id: str = "T1",
+    api_app_id: str = "A1",
+) -> str:
+    """A `block_actions` request body (a button clicked on `message`), urlencoded as Slack
+    sends it: one `payload` field holding the JSON."""
+    payload = {
+        "type": "block_actions",
+        "token": "verification-token",
+        "api_app_id": api_app_id,
+        "team": {"id": team_id, "domain": "test"},
+        "user": {"id": user_id, "username": f"user-{user_id.lower()}", "team_id": team_id},
+        "container": {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": channel_id, "name": "general"},
+        "message": message,
+        "trigger_id": f"t{uuid.uuid4().hex[:8]}",
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
