@@ -159,6 +159,34 @@ def interaction_create(
     return payload
 
 
+def component_interaction(
+    interaction_id: int,
+    *,
+    application_id: int,
+    message: JSON,
+    custom_id: str,
+    guild_id: int | None,
+    user: JSON,
+    token: str = "itoken",
+) -> JSON:
+    """An INTERACTION_CREATE ``d`` for a click on a button (type 3, component type 2) of
+    ``message`` (a message payload, as stored by the fake)."""
+    payload = interaction_create(
+        interaction_id,
+        application_id=application_id,
+        channel_id=int(message["channel_id"]),
+        guild_id=guild_id,
+        user=user,
+        command="",
+        options=[],
+        token=token,
+        type=3,
+    )
+    payload["data"] = {"custom_id": custom_id, "component_type": 2}
+    payload["message"] = message
+    return payload
+
+
 # the Gateway server
 
 
