@@ -1,5 +1,5 @@
-"""Nova's buttons on Discord: each button's `custom_id` is a `/nova` command, run as the
-user who clicks it.
+"""Clicks on Nova's buttons on Discord (posted by `DiscordResponder.offer`): each button's
+`custom_id` is a `/nova` command, run as the user who clicks it.
 
 Clicks are taken from `on_interaction` rather than from a view's callbacks, so a button
 posted before a restart still works: nothing about it lives in memory. The command checks
@@ -9,29 +9,18 @@ told, privately, that it was already done.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import discord
 
-from novabot.adapters.discord.surfaces import MESSAGE_LIMIT, NO_PINGS, conversation_key
+from novabot.adapters.discord.surfaces import (
+    CHOICE_PREFIX,
+    MESSAGE_LIMIT,
+    NO_PINGS,
+    conversation_key,
+)
 from novabot.commands.surface import split_command
 from novabot.core.bot import Bot
-from novabot.core.responder import Choice
-
-PREFIX = "nova:"
-CUSTOM_ID_LIMIT = 100
-
-
-def choices_view(choices: Sequence[Choice]) -> discord.ui.View:
-    """Buttons without callbacks: `on_choice` below answers their clicks."""
-    view = discord.ui.View(timeout=None)
-    for choice in choices:
-        custom_id = f"{PREFIX}{choice.line}"
-        if len(custom_id) > CUSTOM_ID_LIMIT:
-            raise ValueError(f"the command of button '{choice.label}' is too long for Discord")
-        view.add_item(discord.ui.Button(label=choice.label, custom_id=custom_id))
-    return view
 
 
 def choice_line(interaction: discord.Interaction) -> str | None:
@@ -40,7 +29,7 @@ def choice_line(interaction: discord.Interaction) -> str | None:
         return None
     data: dict[str, Any] = dict(interaction.data or {})
     custom_id = str(data.get("custom_id", ""))
-    return custom_id[len(PREFIX) :] if custom_id.startswith(PREFIX) else None
+    return custom_id[len(CHOICE_PREFIX) :] if custom_id.startswith(CHOICE_PREFIX) else None
 
 
 async def on_choice(bot: Bot, interaction: discord.Interaction) -> None:

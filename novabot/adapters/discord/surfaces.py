@@ -23,6 +23,9 @@ PLATFORM = "discord"
 MESSAGE_LIMIT = 2000
 THREAD_NAME_LIMIT = 100
 NO_PINGS = discord.AllowedMentions.none()
+CHOICE_PREFIX = "nova:"
+"""Starts the custom_id of Nova's buttons; the rest is the command a click runs."""
+CUSTOM_ID_LIMIT = 100
 
 
 class ChannelSurface(Surface):
@@ -136,8 +139,6 @@ class DiscordResponder(SurfaceResponder):
 
     async def offer(self, text: str, choices: Sequence[Choice]) -> None:
         """The text with one button per choice; `components.on_choice` takes the clicks."""
-        from novabot.adapters.discord.components import choices_view  # it imports this module
-
         channel = self.surface.channel
         with logged_discord_errors(channel, "sending buttons"):
             await channel.send(
@@ -155,6 +156,18 @@ class DiscordResponder(SurfaceResponder):
                 name=title[:THREAD_NAME_LIMIT], type=discord.ChannelType.public_thread
             )
         return DiscordResponder(thread, interval_s=self.surface.interval_s)
+
+
+def choices_view(choices: Sequence[Choice]) -> discord.ui.View:
+    """Buttons without callbacks: `components.on_choice` answers their clicks, whether
+    or not this process posted them."""
+    view = discord.ui.View(timeout=None)
+    for choice in choices:
+        custom_id = f"{CHOICE_PREFIX}{choice.line}"
+        if len(custom_id) > CUSTOM_ID_LIMIT:
+            raise ValueError(f"the command of button '{choice.label}' is too long for Discord")
+        view.add_item(discord.ui.Button(label=choice.label, custom_id=custom_id))
+    return view
 
 
 def conversation_key(channel: Any) -> ConversationKey:
