@@ -121,3 +121,21 @@ async def test_a_conversation_without_a_project_stores_nothing(
     await ask(app, "project", "we decided something", key=UNBOUND)
     assert "belongs to no project" in tool_result(fake_openai)
     assert await app.store.knowledge_items("airep") == []
+
+
+async def test_a_users_replacement_waits_for_confirmation(
+    app: App, fake_openai: FakeOpenAI
+) -> None:
+    rule = await app.store.add_knowledge("airep", "rule", "Free shipping", "Free over 40 EUR.")
+    fake_openai.script(
+        ToolCalls((Call("supersede_knowledge", {"old_id": rule.id, "body": "Free over 50."}),)),
+        Text("Proposed."),
+    )
+    await ask(app, "scribe", "free shipping is now over 50", user=USER)
+    [new] = await app.store.knowledge_items("airep", statuses=("proposed",))
+    assert new.supersedes == rule.id
+    assert (await app.store.require_knowledge(rule.id)).status == "active"  # until confirmed
+    reply = await app.bot.run_command(KEY, ADMIN, "knowledge", f"confirm {new.id}")
+    assert reply.ok
+    assert (await app.store.require_knowledge(rule.id)).status == "superseded"
+    assert (await app.store.require_knowledge(new.id)).status == "active"
