@@ -197,7 +197,10 @@ class Knowledge:
             return await self.decide(ctx.key, item_id, status)
         project = await self.bound(ctx.key)
         query = args.strip()
-        if query:
+        if query.lower() == "proposed":  # what waits for an admin (compaction proposes too)
+            found = await self.store.knowledge_items(project.name, statuses=("proposed",))
+            empty = f"Nothing in {project.name} waits for confirmation."
+        elif query:
             found = [item for item, _ in await self.store.search_knowledge(project.name, query)]
             empty = f"Nothing in {project.name} matches '{query[:60]}'."
         else:
@@ -348,7 +351,7 @@ async def setup(nova: CogSetup) -> None:
             "knowledge",
             "list or search this project's knowledge (admins: confirm/dismiss/resolve ID)",
             k.knowledge_command,
-            "[query | confirm ID | dismiss ID | resolve ID]",
+            "[query | proposed | confirm ID | dismiss ID | resolve ID]",
         )
     )
     nova.add_command(

@@ -88,8 +88,9 @@ async def test_a_users_remember_is_proposed_and_offered(app: App) -> None:
     [offer] = responder.texts
     assert f"/nova knowledge confirm {item.id}" in offer
     assert f"/nova knowledge dismiss {item.id}" in offer
-    # Proposed items are not listed with the project's knowledge.
+    # Proposed items are not listed with the project's knowledge, but on their own.
     assert "no active knowledge" in (await run(app, "knowledge"))[1]
+    assert (await run(app, "knowledge proposed"))[1] == f"#{item.id} note: the cron runs at 2am"
 
 
 async def test_confirm_once_then_already_confirmed(app: App) -> None:
