@@ -33,6 +33,7 @@ from novabot.delivery.courier import Courier
 from novabot.delivery.inbox import HeldResponder, Inbox
 from novabot.llm.client import LLM, Answer, LLMError
 from novabot.llm.metering import charged_to
+from novabot.projects.context import KnowledgeSource
 from novabot.routing.router import Route, Router, UnknownAgentError
 from novabot.routing.rules import RouteRule
 from novabot.store import Store
@@ -75,6 +76,7 @@ class Bot:
         courier: Courier,
         history_token_budget: int,
         access: AccessPolicy | None = None,
+        knowledge: KnowledgeSource | None = None,
     ) -> None:
         self.store = store
         self.inbox = inbox
@@ -85,6 +87,7 @@ class Bot:
         self.services = services
         self.history_token_budget = history_token_budget
         self.access = access or AccessPolicy()
+        self.knowledge = knowledge
         self._active: set[asyncio.Task[object]] = set()
 
     @property
@@ -180,6 +183,9 @@ class Bot:
         else:  # stored once, however many attempts; the history is what came before it
             history = [m for m in history if m.id != entry.message_id]
             message_id = await self.inbox.stored(entry)
+        knowledge = None  # chosen before the decision is recorded, so `why` can list it
+        if self.knowledge is not None and route.rule != RouteRule.DECLINED:
+            knowledge = await self.knowledge.for_message(message.key, route.text)
         await self.store.record_decision(
             message.key,
             agent=route.agent,
@@ -188,6 +194,7 @@ class Bot:
             score=route.score,
             message_id=message_id,
             candidates=[(c.agent, c.score) for c in route.candidates],
+            knowledge_ids=knowledge.ids if knowledge else (),
         )
         if route.rule == RouteRule.DECLINED:
             return await self._decline(message.key, route, responder, entry)
@@ -198,6 +205,7 @@ class Bot:
             llm=self.llm,
             responder=held or responder,
             history=fit_history(history, self.history_token_budget),
+            knowledge=knowledge,
         )
         return await self._run_agent(turn, held)
 
