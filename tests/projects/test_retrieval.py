@@ -50,7 +50,9 @@ async def test_hybrid_finds_a_paraphrase_by_meaning_and_an_exact_term_by_words(
 ) -> None:
     await filler(store)
     refunds = await add(
-        store, "Returned goods", "A customer who sends an item back is paid within 14 days."
+        store,
+        "Returned goods",
+        "A customer who sends an item back gets their money within 14 days.",
     )
     sku = await add(store, "SKU format", "Stock keeping units look like ZX-4411-B.", kind="schema")
     # No word in common with the refund rule: only the encoder sees they are the same topic.
