@@ -40,6 +40,8 @@ DEPTH = 30
 MIN_COSINE = 0.3
 """Below this similarity an item is not "about" the message (MiniLM puts unrelated
 sentences at 0 to 0.2), so a small project's every item is not dragged into each prompt."""
+MIN_COVERAGE = 0.5
+"""In hybrid ranking, a word match counts when it has this share of the message's words."""
 MAX_RELEVANT = 10
 EMBED_BATCH = 256
 
@@ -61,6 +63,8 @@ class _Snapshot:
     items: dict[int, KnowledgeItem]
     pinned: list[KnowledgeItem]
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: dict[int, int] = field(default_factory=dict)
+    """id -> its row in `ids` and `matrix`."""
     matrix: np.ndarray | None = None
     """(items, dimension) unit rows, in `ids` order; None when vectors are unavailable."""
 
@@ -113,11 +117,21 @@ class Retriever:
         snapshot = snapshot or await self.snapshot(project)
         if not snapshot.items:
             return []
+        similarity = None
+        if mode in ("hybrid", "vectors"):
+            similarity = await self._similarity(text, snapshot)
         rankings: list[list[int]] = []
         if mode in ("hybrid", "bm25"):
-            rankings.append(await self._bm25(project, text, snapshot))
-        if mode in ("hybrid", "vectors"):
-            rankings.append(await self._by_vector(text, snapshot))
+            found = await self._bm25(project, text, snapshot)
+            if mode == "hybrid":
+                # A word or two shared with an item about something else is noise that
+                # would push what the encoder found down the fused ranking: a word match
+                # joins the fusion when it covers most of what the message is about.
+                words = set(content_words(text))
+                found = [i for i in found if coverage(words, snapshot.items[i]) >= MIN_COVERAGE]
+            rankings.append(found)
+        if similarity is not None:
+            rankings.append(by_similarity(similarity, snapshot.ids))
         return fuse(rankings)
 
     async def _bm25(self, project: str, text: str, snapshot: _Snapshot) -> list[int]:
@@ -127,16 +141,14 @@ class Retriever:
         found = await self.store.search_knowledge(project, " ".join(words), limit=DEPTH)
         return [item.id for item, _ in found if item.id in snapshot.items]
 
-    async def _by_vector(self, text: str, snapshot: _Snapshot) -> list[int]:
+    async def _similarity(self, text: str, snapshot: _Snapshot) -> np.ndarray | None:
+        """Each item's cosine with the message, in `snapshot.ids` order."""
         embedder = self.embedder()
         if embedder is None or snapshot.matrix is None or not text.strip():
-            return []
+            return None
         query = (await asyncio.to_thread(embedder.embed, [text]))[0]
-        similarity = snapshot.matrix @ query
-        depth = min(DEPTH, len(similarity))
-        top = np.argpartition(-similarity, depth - 1)[:depth]
-        top = top[np.argsort(-similarity[top], kind="stable")]
-        return [int(snapshot.ids[i]) for i in top if similarity[i] >= MIN_COSINE]
+        similarity: np.ndarray = snapshot.matrix @ query
+        return similarity
 
     # -- the in-memory view of a project ---------------------------------------------
 
@@ -165,6 +177,7 @@ class Retriever:
         if embedder is not None and active:
             matrix = await self._matrix(project, active, embedder)
             snapshot.ids, snapshot.matrix = matrix.ids, matrix.matrix
+            snapshot.rows = {int(item_id): row for row, item_id in enumerate(matrix.ids)}
         return snapshot
 
     async def _matrix(
@@ -217,6 +230,22 @@ class Retriever:
                 self._broken = True
                 log.warning("project knowledge is ranked by words alone: %s", exc)
         return self._embedder
+
+
+def by_similarity(similarity: np.ndarray, ids: np.ndarray) -> list[int]:
+    """The ids of the most similar items, best first, down to MIN_COSINE."""
+    depth = min(DEPTH, len(similarity))
+    top = np.argpartition(-similarity, depth - 1)[:depth]
+    top = top[np.argsort(-similarity[top], kind="stable")]
+    return [int(ids[i]) for i in top if similarity[i] >= MIN_COSINE]
+
+
+def coverage(words: set[str], item: KnowledgeItem) -> float:
+    """The share of the message's content words that appear in the item."""
+    if not words:
+        return 0.0
+    found = set(_WORD.findall(f"{item.title} {item.body} {' '.join(item.tags)}".lower()))
+    return len(words & found) / len(words)
 
 
 def fuse(rankings: Iterable[Sequence[int]], k: int = RRF_K) -> list[int]:
