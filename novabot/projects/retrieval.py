@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -43,6 +44,8 @@ sentences at 0 to 0.2), so a small project's every item is not dragged into each
 MIN_COVERAGE = 0.5
 """In hybrid ranking, a word match counts when it has this share of the message's words."""
 MAX_RELEVANT = 10
+COMMON_SHARE = 0.1
+COMMON_MIN_ITEMS = 200
 EMBED_BATCH = 256
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -65,6 +68,9 @@ class _Snapshot:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: dict[int, int] = field(default_factory=dict)
     """id -> its row in `ids` and `matrix`."""
+    common: frozenset[str] = frozenset()
+    """Words in so many of the project's items that BM25 gives them almost no weight,
+    while matching them costs the most: left out of its queries."""
     matrix: np.ndarray | None = None
     """(items, dimension) unit rows, in `ids` order; None when vectors are unavailable."""
 
@@ -117,12 +123,13 @@ class Retriever:
         snapshot = snapshot or await self.snapshot(project)
         if not snapshot.items:
             return []
-        similarity = None
-        if mode in ("hybrid", "vectors"):
-            similarity = await self._similarity(text, snapshot)
+        # The FTS query and the query embedding run side by side (threads of their own).
+        found, similarity = await asyncio.gather(
+            self._bm25(project, text, snapshot) if mode != "vectors" else _nothing(),
+            self._similarity(text, snapshot) if mode != "bm25" else _nothing(),
+        )
         rankings: list[list[int]] = []
-        if mode in ("hybrid", "bm25"):
-            found = await self._bm25(project, text, snapshot)
+        if found is not None:
             if mode == "hybrid":
                 # A word or two shared with an item about something else is noise that
                 # would push what the encoder found down the fused ranking: a word match
@@ -135,7 +142,7 @@ class Retriever:
         return fuse(rankings)
 
     async def _bm25(self, project: str, text: str, snapshot: _Snapshot) -> list[int]:
-        words = content_words(text)
+        words = [word for word in content_words(text) if word not in snapshot.common]
         if not words:
             return []
         found = await self.store.search_knowledge(project, " ".join(words), limit=DEPTH)
@@ -172,6 +179,7 @@ class Retriever:
             version,
             items={item.id: item for item in active},
             pinned=[item for item in active if item.pinned],
+            common=common_words(active),
         )
         embedder = self.embedder()
         if embedder is not None and active:
@@ -232,6 +240,10 @@ class Retriever:
         return self._embedder
 
 
+async def _nothing() -> None:
+    return None
+
+
 def by_similarity(similarity: np.ndarray, ids: np.ndarray) -> list[int]:
     """The ids of the most similar items, best first, down to MIN_COSINE."""
     depth = min(DEPTH, len(similarity))
@@ -274,9 +286,21 @@ def fit_budget(project: str, items: Iterable[KnowledgeItem], budget: int) -> lis
     return chosen
 
 
+def common_words(items: Sequence[KnowledgeItem]) -> frozenset[str]:
+    """Words found in more than COMMON_SHARE of the items (of a project large enough)."""
+    if len(items) < COMMON_MIN_ITEMS:
+        return frozenset()
+    counts: Counter[str] = Counter()
+    for item in items:
+        counts.update(set(_WORD.findall(f"{item.title} {item.body}".lower())))
+    return frozenset(w for w, n in counts.items() if n > COMMON_SHARE * len(items))
+
+
 def content_words(text: str) -> list[str]:
     """The message's words that say what it is about, for BM25."""
-    return [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
+    # One letter (the "P" of "P-1234") matches nearly every item and costs the most.
+    words = _WORD.findall(text.lower())
+    return [word for word in words if len(word) > 1 and word not in STOPWORDS]
 
 
 def embedding_text(item: KnowledgeItem) -> str:
