@@ -3,11 +3,13 @@
     .venv/bin/python benchmarks/knowledge_bench.py [--items 10000] [--queries 200] [--db F]
 
 Generates a project of items from templates (entity x aspect x site, each with its own
-procedure), and labelled queries that each target one item: half use the item's own
-words, half paraphrase them (synonyms for the entity, the aspect and the site) so BM25
-alone misses. For hybrid, BM25-only and vectors-only it measures the full per-message
-path (`Retriever.choose`: the project's version check, FTS5, the query embedding, the
-matrix product, fusion and the budget) on one CPU core, and recall@5 of `rank`.
+procedure code), and labelled queries that each target one item: a third use the item's
+own words, a third paraphrase them (synonyms for the entity, the aspect and the site) so
+BM25 alone misses, and a third name its procedure code (an identifier, as people cite a
+table or a ticket), which the encoder alone misses. For hybrid, BM25-only and
+vectors-only it measures the full per-message path (`Retriever.choose`: the project's
+version check, FTS5, the query embedding, the matrix product, fusion and the budget) on
+one CPU core, and recall@5 of `rank`.
 Targets: hybrid recall@5 >= each alone; p99 <= 30 ms. `--db` keeps the generated
 project (and its vectors) for the next run.
 """
