@@ -130,7 +130,7 @@ class Retriever:
         )
         rankings: list[list[int]] = []
         if found is not None:
-            if mode == "hybrid":
+            if similarity is not None:
                 # A word or two shared with an item about something else is noise that
                 # would push what the encoder found down the fused ranking: a word match
                 # joins the fusion when it covers most of what the message is about.
