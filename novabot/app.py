@@ -33,6 +33,7 @@ from novabot.pipeline.agent import PipelineAgent
 from novabot.pipeline.command import PIPELINE_COMMAND
 from novabot.pipeline.executor import Limits
 from novabot.pipeline.service import PIPELINE_AGENT, PipelineService
+from novabot.projects.compaction import Compactor
 from novabot.projects.retrieval import Retriever
 from novabot.routing.embedding import Embedder, MiniLMEmbedder
 from novabot.routing.factory import build_router, shared_minilm
@@ -116,6 +117,7 @@ async def _wire(
         courier=courier,
         history_token_budget=settings.history_token_budget,
         access=AccessPolicy.from_settings(settings),
+        compactor=Compactor(store, llm, registry, settings.history_token_budget),
         knowledge=Retriever(
             store, knowledge_embedder(router), token_budget=settings.knowledge_token_budget
         ),

@@ -14,6 +14,7 @@ from novabot.commands.surface import offered_commands
 from novabot.core.bot import Bot, Outcome, Status
 from novabot.core.message import ConversationKey, Message
 from novabot.core.responder import LiveMessage, Responder, Stream
+from novabot.store.projects import binding_channels
 
 PLATFORM = "cli"
 REPL_ONLY_COMMANDS = {"new": "start a fresh thread", "quit": "leave (also Ctrl-D)"}
@@ -31,6 +32,15 @@ def cli_user() -> str:
 def cli_key(thread: str | None) -> ConversationKey:
     """Terminal conversations live in the OS user's channel, one per thread name."""
     return ConversationKey(PLATFORM, cli_user(), clean_optional(thread) or None)
+
+
+async def join_project(bot: Bot, key: ConversationKey, project: str) -> str | None:
+    """Make a terminal conversation belong to `project` (`--project`). The binding is
+    stored, so the same thread (or, for the main conversation, every thread without a
+    project of its own) keeps it in later sessions. Returns the project it left, if any."""
+    channel = binding_channels(key)[0]
+    before = await bot.store.bind_project(PLATFORM, channel, project, force=True)
+    return before if before != project else None
 
 
 class TerminalResponder(Responder):
@@ -137,9 +147,15 @@ class _TerminalStream(Stream):
             self._responder.out.flush()
 
 
-async def ask(bot: Bot, text: str, *, agent: str | None, thread: str | None) -> Outcome:
+async def ask(
+    bot: Bot, text: str, *, agent: str | None, thread: str | None, project: str | None = None
+) -> Outcome:
     """Answer one message on stdout (notices on stderr), as `nova ask` does."""
     user = cli_user()
+    if project:
+        left = await join_project(bot, cli_key(thread), project)
+        if left:
+            print(f"nova: this conversation now belongs to {project}, not {left}", file=sys.stderr)
     text, agent = clean_text(text), clean_optional(agent)
     message = Message(cli_key(thread), text, user_id=user, user_name=user, agent=agent)
     responder = TerminalResponder(sys.stdout, sys.stderr, show_agent=False)
@@ -149,15 +165,20 @@ async def ask(bot: Bot, text: str, *, agent: str | None, thread: str | None) -> 
 class Repl:
     """`nova chat`: read a line, answer it, repeat; slash commands for the rest."""
 
-    def __init__(self, bot: Bot, thread: str | None) -> None:
+    def __init__(self, bot: Bot, thread: str | None, project: str | None = None) -> None:
         # A registry command named like a REPL command would be unreachable here.
         offered_commands(bot.commands, {*REPL_ONLY_COMMANDS, *QUIT})
         self.bot = bot
         self.key = cli_key(thread)
+        self.project = project
         self.responder = TerminalResponder(sys.stdout, sys.stdout, show_agent=True, key=self.key)
 
     async def run(self) -> None:
-        print(f"Nova: talking in {self.key}. /help lists commands, /quit leaves.", flush=True)
+        where = str(self.key)
+        if self.project:
+            left = await join_project(self.bot, self.key, self.project)
+            where += f" (project {self.project}" + (f", no longer {left})" if left else ")")
+        print(f"Nova: talking in {where}. /help lists commands, /quit leaves.", flush=True)
         lines = StdinLines()
         while True:
             line = await lines.read_line("you › ")
@@ -193,6 +214,8 @@ class Repl:
         if name == "new":
             self.key = ConversationKey(PLATFORM, self.key.channel_id, new_thread_name())
             self.responder.key = self.key
+            if self.project:  # a fresh thread stays in the project the session is in
+                await join_project(self.bot, self.key, self.project)
             print(f"New thread: {self.key.thread_id}", flush=True)
             return True
         reply = await self.bot.run_command(self.key, cli_user(), name, args, self.responder)

@@ -17,7 +17,9 @@ from novabot.adapters import terminal
 from novabot.adapters.text import clean_text
 from novabot.agents.cards import CardError
 from novabot.cli import db as db_cli
+from novabot.cli import knowledge as knowledge_cli
 from novabot.cli import pipeline as pipeline_cli
+from novabot.cli import projects as projects_cli
 from novabot.cli import usage as usage_cli
 from novabot.cli.routing import add_eval_commands, add_lint_command
 from novabot.cli.runtime import UsageError, require_llm, started_app
@@ -45,12 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="talk to Nova's agents in an interactive session")
     chat.add_argument("--thread", help="a named thread (default: your main conversation)")
+    chat.add_argument("--project", help="the conversation belongs to this project (kept)")
     chat.set_defaults(run=run_chat)
 
     ask = commands.add_parser("ask", help="ask one question, print the answer and exit")
     ask.add_argument("text", nargs="+", help="what to ask")
     ask.add_argument("--agent", help="send it to this agent instead of letting Nova route")
     ask.add_argument("--thread", help="a named thread (default: your main conversation)")
+    ask.add_argument("--project", help="the conversation belongs to this project (kept)")
     ask.set_defaults(run=run_ask)
 
     why = commands.add_parser("why", help="why the last message went to the agent it did")
@@ -79,13 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline_cli.add_commands(commands)
     add_eval_commands(commands)
     db_cli.add_commands(commands)
+    projects_cli.add_commands(commands)
+    knowledge_cli.add_commands(commands)
     return parser
 
 
 async def run_chat(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     async with started_app(settings) as app:
-        await terminal.Repl(app.bot, args.thread).run()
+        await terminal.Repl(app.bot, args.thread, args.project).run()
     return 0
 
 
@@ -93,7 +99,9 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     async with started_app(settings) as app:
         text = " ".join(args.text)
-        outcome = await terminal.ask(app.bot, text, agent=args.agent, thread=args.thread)
+        outcome = await terminal.ask(
+            app.bot, text, agent=args.agent, thread=args.thread, project=args.project
+        )
     return terminal.exit_code(outcome)
 
 

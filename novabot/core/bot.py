@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from novabot.agents.history import fit_history
+from novabot.agents.history import DropOldest, HistoryFitter
 from novabot.agents.turn import Turn
 from novabot.commands.command import (
     Command,
@@ -76,6 +76,7 @@ class Bot:
         courier: Courier,
         history_token_budget: int,
         access: AccessPolicy | None = None,
+        compactor: HistoryFitter | None = None,
         knowledge: KnowledgeSource | None = None,
     ) -> None:
         self.store = store
@@ -87,6 +88,7 @@ class Bot:
         self.services = services
         self.history_token_budget = history_token_budget
         self.access = access or AccessPolicy()
+        self.compactor = compactor or DropOldest(history_token_budget)
         self.knowledge = knowledge
         self._active: set[asyncio.Task[object]] = set()
 
@@ -204,7 +206,7 @@ class Bot:
             route=route,
             llm=self.llm,
             responder=held or responder,
-            history=fit_history(history, self.history_token_budget),
+            history=await self.compactor.fit(message.key, history),
             knowledge=knowledge,
         )
         return await self._run_agent(turn, held)
