@@ -10,7 +10,7 @@ Every part gets only what it uses; nothing reaches back through the bot.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -34,7 +34,9 @@ from novabot.pipeline.command import PIPELINE_COMMAND
 from novabot.pipeline.executor import Limits
 from novabot.pipeline.service import PIPELINE_AGENT, PipelineService
 from novabot.projects.compaction import Compactor
-from novabot.routing.factory import build_router
+from novabot.projects.retrieval import Retriever
+from novabot.routing.embedding import Embedder, MiniLMEmbedder
+from novabot.routing.factory import build_router, shared_minilm
 from novabot.routing.router import Router
 from novabot.store import Store
 
@@ -116,6 +118,9 @@ async def _wire(
         history_token_budget=settings.history_token_budget,
         access=AccessPolicy.from_settings(settings),
         compactor=Compactor(store, llm, registry, settings.history_token_budget),
+        knowledge=Retriever(
+            store, knowledge_embedder(router), token_budget=settings.knowledge_token_budget
+        ),
     )
     return App(settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier)
 
@@ -132,6 +137,15 @@ async def started_app(
         yield app
     finally:
         await app.close()
+
+
+def knowledge_embedder(router: Router) -> Callable[[], Embedder]:
+    """The shipped MiniLM for project knowledge: the router's own when it uses it, else
+    loaded at the first retrieval (a lexical router never loads a model otherwise)."""
+    embedder = getattr(router.matcher, "embedder", None)
+    if isinstance(embedder, MiniLMEmbedder):
+        return lambda: embedder
+    return shared_minilm
 
 
 def default_card_dirs(settings: Settings) -> list[Path]:

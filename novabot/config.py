@@ -222,6 +222,8 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
     """An extra folder of scope cards, loaded after the shipped ones."""
     history_token_budget: Annotated[int, Field(ge=0)] = 3000
+    knowledge_token_budget: Annotated[int, Field(ge=0)] = 1500
+    """How many tokens of a project's knowledge a prompt may carry (0: none)."""
     shutdown_grace_s: Annotated[float, Field(ge=0)] = 20.0
     """How long `nova run` lets in-flight answers finish on SIGINT/SIGTERM."""
     lease_s: Annotated[float, Field(gt=0)] = 30.0

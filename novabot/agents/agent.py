@@ -8,6 +8,7 @@ from novabot.agents.cards import ScopeCard
 from novabot.agents.tools import Tool
 from novabot.agents.turn import Turn, current_turn
 from novabot.llm.client import LLM, Answer, ChatMessage
+from novabot.projects.context import render_knowledge
 from novabot.routing.rules import RouteRule
 
 
@@ -56,6 +57,8 @@ class Agent:
             # The router abstained: say so, so the agent answers as a generalist, not as
             # if the request were squarely its own.
             system += f"\n\nRouting note: {turn.route.reason}. {ABSTAIN_NOTE}"
+        if turn.knowledge is not None and turn.knowledge.items:
+            system += "\n\n" + render_knowledge(turn.knowledge)
         return [
             {"role": "system", "content": system},
             *turn.history,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from novabot.core.message import Message
 from novabot.core.responder import Responder
 from novabot.llm.client import LLM, ChatMessage
+from novabot.projects.context import ProjectKnowledge
 
 if TYPE_CHECKING:
     from novabot.routing.router import Route
@@ -22,6 +23,9 @@ class Turn:
     responder: Responder
     history: list[ChatMessage] = field(default_factory=list)
     """Earlier messages of this conversation, oldest first, within the token budget."""
+    knowledge: ProjectKnowledge | None = None
+    """The conversation's project and the items of it chosen for this message (None: the
+    conversation belongs to no project)."""
 
     @property
     def text(self) -> str:

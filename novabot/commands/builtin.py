@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from novabot.commands.command import Command, CommandContext, CommandError, Services
 from novabot.oneline import one_line
+from novabot.projects.context import cite
 from novabot.store.records import UsageRow
 
 
@@ -49,7 +50,22 @@ async def why_command(ctx: CommandContext, args: str) -> str:
         f"{record.agent} answered{said}: {record.reason} "
         f"(rule: {record.rule}, score {record.score:.2f})"
     )
-    return text + _runner_up(record.agent, record.candidates)
+    text += _runner_up(record.agent, record.candidates)
+    used = await _knowledge_used(ctx, record.knowledge_ids)
+    return f"{text}\n{used}" if used else text
+
+
+async def _knowledge_used(ctx: CommandContext, ids: Sequence[int]) -> str:
+    """The project items the answer's prompt carried: "rule #12 VAT rounding, …"."""
+    if not ids:
+        return ""
+    named = []
+    for item_id in ids:
+        item = await ctx.services.store.knowledge(item_id)
+        named.append(
+            f"#{item_id} (since forgotten)" if item is None else f"{cite(item)} {item.title}"
+        )
+    return "knowledge used: " + ", ".join(named)
 
 
 def _runner_up(winner: str, candidates: Sequence[tuple[str, float]]) -> str:

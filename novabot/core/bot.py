@@ -33,6 +33,7 @@ from novabot.delivery.courier import Courier
 from novabot.delivery.inbox import HeldResponder, Inbox
 from novabot.llm.client import LLM, Answer, LLMError
 from novabot.llm.metering import charged_to
+from novabot.projects.context import KnowledgeSource
 from novabot.routing.router import Route, Router, UnknownAgentError
 from novabot.routing.rules import RouteRule
 from novabot.store import Store
@@ -76,6 +77,7 @@ class Bot:
         history_token_budget: int,
         access: AccessPolicy | None = None,
         compactor: HistoryFitter | None = None,
+        knowledge: KnowledgeSource | None = None,
     ) -> None:
         self.store = store
         self.inbox = inbox
@@ -87,6 +89,7 @@ class Bot:
         self.history_token_budget = history_token_budget
         self.access = access or AccessPolicy()
         self.compactor = compactor or DropOldest(history_token_budget)
+        self.knowledge = knowledge
         self._active: set[asyncio.Task[object]] = set()
 
     @property
@@ -182,6 +185,9 @@ class Bot:
         else:  # stored once, however many attempts; the history is what came before it
             history = [m for m in history if m.id != entry.message_id]
             message_id = await self.inbox.stored(entry)
+        knowledge = None  # chosen before the decision is recorded, so `why` can list it
+        if self.knowledge is not None and route.rule != RouteRule.DECLINED:
+            knowledge = await self.knowledge.for_message(message.key, route.text)
         await self.store.record_decision(
             message.key,
             agent=route.agent,
@@ -190,6 +196,7 @@ class Bot:
             score=route.score,
             message_id=message_id,
             candidates=[(c.agent, c.score) for c in route.candidates],
+            knowledge_ids=knowledge.ids if knowledge else (),
         )
         if route.rule == RouteRule.DECLINED:
             return await self._decline(message.key, route, responder, entry)
@@ -200,6 +207,7 @@ class Bot:
             llm=self.llm,
             responder=held or responder,
             history=await self.compactor.fit(message.key, history),
+            knowledge=knowledge,
         )
         return await self._run_agent(turn, held)
 

@@ -213,6 +213,18 @@ class KnowledgeMixin(StoreBase):
         )
         return [(_item(row), float(row["rank"])) for row in rows]
 
+    async def knowledge_version(self, project: str) -> tuple[int, int, str]:
+        """(items, highest id, latest update) of a project: changes whenever an item is
+        added, edited, moved or forgotten, so a cache of its items knows when to reload."""
+        row = await self._db.fetchone(
+            "SELECT count(k.id) AS n, coalesce(max(k.id), 0) AS top,"
+            " coalesce(max(k.updated_at), '') AS latest FROM projects p"
+            " LEFT JOIN knowledge k ON k.project_id = p.id WHERE p.name = ?",
+            (project,),
+        )
+        assert row is not None  # an aggregate always has a row
+        return int(row["n"]), int(row["top"]), str(row["latest"])
+
     async def knowledge_vectors(self, project: str, model: str) -> dict[int, tuple[str, bytes]]:
         """item id -> (digest of the text it was made from, float32 vector bytes)."""
         rows = await self._db.fetchall(

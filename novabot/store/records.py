@@ -69,6 +69,8 @@ class RoutingRecord:
     message_text: str | None
     candidates: tuple[tuple[str, float], ...] = ()
     """The matcher's ranking for the message, best first (empty for rules without one)."""
+    knowledge_ids: tuple[int, ...] = ()
+    """The project knowledge items the answer's prompt carried, in prompt order."""
 
 
 @dataclass(frozen=True, slots=True)
