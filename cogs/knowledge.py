@@ -103,13 +103,14 @@ class Knowledge:
         admin: bool,
         title: str = "",
         supersedes: int | None = None,
+        link: str | None = None,
     ) -> KnowledgeItem:
         project = await self.bound(key)
         try:
             return await self.store.add_knowledge(
                 project.name, kind, title or title_of(text), text,
                 status="active" if admin else "proposed", supersedes=supersedes,
-                source=f"{key} by {user_id}", author=user_id,
+                source=f"{key} by {user_id}", source_link=link, author=user_id,
             )  # fmt: skip
         except StoreError as exc:
             raise CommandError(str(exc)) from None
@@ -241,7 +242,7 @@ class Knowledge:
         try:
             item = await self.add(
                 turn.message.key, turn.message.user_id, kind, body, admin=admin, title=title,
-                supersedes=supersedes,
+                supersedes=supersedes, link=turn.message.link,
             )  # fmt: skip
         except CommandError as exc:
             return f"error: {exc}"

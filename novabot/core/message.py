@@ -37,4 +37,7 @@ class Message:
     """An agent named outside the text (`--agent`, a slash-command option)."""
     event_id: str | None = None
     """The platform's id for this delivery, used to answer each event once."""
+    link: str | None = None
+    """Where the message can be opened (a Slack archive link, a Discord jump URL), when the
+    platform gives one: knowledge recorded from it points back there."""
     timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))

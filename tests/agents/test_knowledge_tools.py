@@ -28,11 +28,15 @@ async def app(settings: Settings) -> AsyncIterator[App]:
         yield started
 
 
+LINK = "https://slack.com/archives/C1/p1700000000000100"
+
+
 async def ask(
     app: App, agent: str, text: str, user: str = USER, key: ConversationKey = KEY
 ) -> RecordingResponder:
     responder = RecordingResponder(key)
-    await app.bot.handle(Message(key, text, user_id=user, agent=agent), responder)
+    message = Message(key, text, user_id=user, agent=agent, link=LINK)
+    await app.bot.handle(message, responder)
     return responder
 
 
@@ -49,6 +53,7 @@ async def test_propose_knowledge_stores_a_proposal_and_offers_it(
     [item] = await app.store.knowledge_items("airep")
     assert (item.kind, item.title, item.status) == ("decision", "Ship on Fridays", "proposed")
     assert item.author == ADMIN and str(KEY) in item.source
+    assert item.source_link == LINK  # back to the message it came from
     assert tool_result(fake_openai).startswith(f"proposed #{item.id} decision")
     offer = next(text for text in responder.texts if "Proposed #" in text)
     assert f"/nova knowledge confirm {item.id}" in offer

@@ -36,6 +36,7 @@ def to_message(message: discord.Message, key: ConversationKey, bot_user_id: int)
         user_name=clean_text(message.author.display_name),
         # The gateway may replay a MESSAGE_CREATE after a RESUME; its id answers it once.
         event_id=f"message:{message.id}",
+        link=message.jump_url,
     )
 
 

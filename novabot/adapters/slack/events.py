@@ -67,7 +67,14 @@ def to_message(event: dict[str, Any], bot_user_id: str | None, thread: str | Non
         # The message itself, not the delivery: a retried event and the app_mention /
         # message pair Slack sends for one message all share it, so it is answered once.
         event_id=f"{channel}:{event['ts']}",
+        link=archive_link(channel, str(event["ts"]), thread),
     )
+
+
+def archive_link(channel: str, ts: str, thread: str | None) -> str:
+    """Slack's permalink form for a message (it opens in the workspace of whoever clicks)."""
+    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return f"{link}?thread_ts={thread}&cid={channel}" if thread and thread != ts else link
 
 
 def strip_mention(text: str, bot_user_id: str | None) -> str:

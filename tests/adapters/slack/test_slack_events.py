@@ -10,6 +10,7 @@ import logging
 import pytest
 
 from novabot.adapters.chunking import fences_balanced
+from novabot.adapters.slack.events import archive_link
 from novabot.core.message import ConversationKey
 from tests.adapters.slack.conftest import RunningSlack, StartSlack
 from tests.fakes.openai_server import FakeOpenAI, Text
@@ -230,3 +231,10 @@ async def test_web_api_errors_are_logged_and_the_bot_keeps_going(
     fake_openai.script(Text("second try works"))
     await slack.event(MENTION | {"ts": "100.000002", "event_ts": "100.000002"}, event_id="Ev2")
     await eventually(lambda: final_texts(slack, "C1", "100.000002") == ["second try works"])
+
+
+def test_a_message_links_back_to_itself() -> None:
+    assert archive_link("C1", "100.000001", None) == "https://slack.com/archives/C1/p100000001"
+    assert archive_link("C1", "100.000002", "100.000001") == (
+        "https://slack.com/archives/C1/p100000002?thread_ts=100.000001&cid=C1"
+    )
