@@ -123,7 +123,10 @@ async def test_a_dead_holders_run_is_taken_over_repeating_only_the_step_in_fligh
             ).fetchall()
         await eventually(lambda: answers(fake_slack) == ["final answer"], within=30)
         assert await two.stop() == 0
-    # Only the step caught mid-way (if the kill did not fall between two) is asked again.
-    again = {step: 2 for (step,) in in_flight}
-    assert {k: v for k, v in steps.calls.items() if k} == {f"s{n}": 1 for n in range(6)} | again
-    assert steps.calls[None] == 1 or (steps.calls[None] == 2 and not in_flight)
+    # Only the step caught mid-way is asked again (once more at most: the kill may also
+    # fall after the step was marked running but before its request left).
+    caught = {step for (step,) in in_flight}
+    for n in range(6):
+        step = f"s{n}"
+        assert steps.calls[step] in ((1, 2) if step in caught else (1,)), (step, steps.calls)
+    assert steps.calls[None] == 1 or (steps.calls[None] == 2 and not caught)
