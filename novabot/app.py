@@ -107,6 +107,11 @@ async def _wire(
         settings, registry.routable_cards, store, llm, claims=[pipelines.claim]
     )
     services = Services(store, registry, router, pipelines, registry.commands)
+    budget = settings.knowledge_token_budget
+    knowledge = Retriever(store, knowledge_embedder(router), token_budget=budget)
+    # Set here, not at construction: the router needs the pipeline service (its claim),
+    # and the retriever shares the router's sentence encoder.
+    pipelines.executor.knowledge = knowledge
     bot = Bot(
         store=store,
         llm=llm,
@@ -118,9 +123,7 @@ async def _wire(
         history_token_budget=settings.history_token_budget,
         access=AccessPolicy.from_settings(settings),
         compactor=Compactor(store, llm, registry, settings.history_token_budget),
-        knowledge=Retriever(
-            store, knowledge_embedder(router), token_budget=settings.knowledge_token_budget
-        ),
+        knowledge=knowledge,
     )
     return App(settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier)
 

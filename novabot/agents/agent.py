@@ -8,7 +8,7 @@ from novabot.agents.cards import ScopeCard
 from novabot.agents.tools import Tool
 from novabot.agents.turn import Turn, current_turn
 from novabot.llm.client import LLM, Answer, ChatMessage
-from novabot.projects.context import render_knowledge
+from novabot.projects.context import ProjectKnowledge, render_knowledge
 from novabot.routing.rules import RouteRule
 
 
@@ -24,10 +24,16 @@ class Agent:
     def name(self) -> str:
         return self.card.name
 
-    async def perform(self, llm: LLM, request: str) -> Answer:
-        """Answer one self-contained request without streaming (a pipeline step)."""
+    async def perform(
+        self, llm: LLM, request: str, *, knowledge: ProjectKnowledge | None = None
+    ) -> Answer:
+        """Answer one self-contained request without streaming (a pipeline step), with the
+        knowledge of the run's project when it has one."""
+        system = self.system_prompt
+        if knowledge is not None and knowledge.items:
+            system += "\n\n" + render_knowledge(knowledge)
         messages = [
-            {"role": "system", "content": self.system_prompt},
+            {"role": "system", "content": system},
             {"role": "user", "content": request},
         ]
         return await llm.answer(

@@ -20,6 +20,7 @@ from novabot.core.message import ConversationKey
 from novabot.llm.client import LLM, Answer, LLMError
 from novabot.llm.metering import charged_to
 from novabot.pipeline.plan import Plan, PlanError, PlanStep
+from novabot.projects.context import KnowledgeSource, ProjectKnowledge
 from novabot.store import PipelineRunRecord, PipelineStepRecord, PipelineStore
 from novabot.store.statuses import (
     FINISHED_RUN_STATUSES,
@@ -75,12 +76,19 @@ class Executor:
     """Runs stored plans with the agents of `agents`, checkpointing each step in `store`."""
 
     def __init__(
-        self, store: PipelineStore, agents: AgentDirectory, llm: LLM, limits: Limits
+        self,
+        store: PipelineStore,
+        agents: AgentDirectory,
+        llm: LLM,
+        limits: Limits,
+        knowledge: KnowledgeSource | None = None,
     ) -> None:
         self.store = store
         self.agents = agents
         self.llm = llm
         self.limits = limits
+        self.knowledge = knowledge
+        """Where a step's agent gets the run's project knowledge (None: no projects)."""
         self._active: dict[int, asyncio.Task[PipelineRunRecord]] = {}
 
     async def create(
@@ -203,13 +211,14 @@ class _Run:
     async def _attempt_until_done(self, plan: Plan, step: PlanStep) -> None:
         agent = self.executor.agents.agents[step.agent]
         request = step_request(plan, step, self.outputs)
+        knowledge = await self._knowledge(step.instruction)
         attempts = self.limits.step_retries + 1
         for attempt in range(1, attempts + 1):
             await self.store.start_step(self.run_id, step.id)
             self.status[step.id] = StepStatus.RUNNING
             await self._changed()
             try:
-                answer = await self._perform(agent, request)
+                answer = await self._perform(agent, request, knowledge)
             except StepFailed as exc:
                 if attempt < attempts and not isinstance(exc, BudgetSpent):
                     await asyncio.sleep(self.limits.retry_backoff_s * 2 ** (attempt - 1))
@@ -228,14 +237,23 @@ class _Run:
             await self._settle(step.id, StepStatus.DONE, stored=True)
             return
 
-    async def _perform(self, agent: Agent, request: str) -> Answer:
+    async def _knowledge(self, instruction: str) -> ProjectKnowledge | None:
+        """The run's project knowledge relevant to a step (its conversation's project)."""
+        source = self.executor.knowledge
+        if source is None or self.key is None:
+            return None
+        return await source.for_message(self.key, instruction)
+
+    async def _perform(
+        self, agent: Agent, request: str, knowledge: ProjectKnowledge | None = None
+    ) -> Answer:
         if self.tokens >= self.limits.max_tokens:
             raise BudgetSpent(f"token budget of {self.limits.max_tokens} spent by this run")
         try:
             # Every call made for this step, hand-offs too, counts against the run.
             with charged_to(agent.name, key=self.key, run_id=self.run_id):
                 async with asyncio.timeout(self.limits.step_timeout_s):
-                    answer = await agent.perform(self.executor.llm, request)
+                    answer = await agent.perform(self.executor.llm, request, knowledge=knowledge)
         except TimeoutError:
             raise StepFailed(f"no answer within {self.limits.step_timeout_s:g}s") from None
         except LLMError as exc:  # the step's error is shown in the channel: the public line

@@ -6,8 +6,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from novabot.app import App
 from novabot.core.bot import Bot, Status
 from novabot.core.message import ConversationKey, Message
+from novabot.pipeline.plan import parse_plan
 from novabot.store import Store
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI
@@ -133,3 +135,24 @@ async def test_knowledge_comes_back_in_a_new_process(
     assert "VAT included" in shop_prompt and "half up" not in shop_prompt
     why = await nova(tmp_path, "why", "--thread", "erp-work", env=env)
     assert f"rule #{erp['vat']} VAT rounding" in why and f"#{shop['tax']}" not in why
+
+
+async def test_a_pipeline_step_in_a_projects_thread_gets_its_knowledge(
+    app: App, fake_openai: FakeOpenAI
+) -> None:
+    ids = await fill_erp(app.store)
+    await app.store.bind_project("test", "ERP", "erp")
+    plan = parse_plan(
+        {"task": "VAT memo", "steps": [
+            {"id": "a", "agent": "chat", "instruction": "Explain how VAT is rounded on invoices"}
+        ]},
+        "test",
+    )  # fmt: skip
+    executor = app.pipelines.executor
+    run_id = await executor.create(ConversationKey("test", "ERP", "t1"), plan)
+    record = await executor.run(run_id)
+    assert record.status == "done"
+    step_prompt = system_prompt(fake_openai, 0)
+    assert "## Project knowledge" in step_prompt
+    assert f"#{ids['tone']}" in step_prompt and f"#{ids['vat']}" in step_prompt
+    assert "Office plants" not in step_prompt
