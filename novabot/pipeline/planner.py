@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 from novabot.agents.directory import AgentDirectory
 from novabot.llm.client import LLM, ChatMessage
 from novabot.llm.metering import charged_to
+from novabot.llm.replies import unfenced
 from novabot.pipeline.plan import Plan, PlanError, parse_plan, validate_plan
 
 log = logging.getLogger(__name__)
 
 PLANNER = "planner"
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
 async def make_plan(agents: AgentDirectory, llm: LLM, task: str, *, max_steps: int) -> Plan:
@@ -60,10 +59,7 @@ async def _plan(agents: AgentDirectory, llm: LLM, task: str, max_steps: int) -> 
 
 def read_plan(text: str) -> Plan:
     """Strictly parse the planner's reply: one JSON object, optionally in a code fence."""
-    body = text.strip()
-    fenced = _FENCE.match(body)
-    if fenced:
-        body = fenced.group(1)
+    body = unfenced(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:

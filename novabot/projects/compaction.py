@@ -33,6 +33,7 @@ from novabot.agents.history import (
 from novabot.core.message import ConversationKey
 from novabot.llm.client import LLM, ChatMessage
 from novabot.llm.metering import charged_to
+from novabot.llm.replies import unfenced
 from novabot.store import StoredMessage
 from novabot.store.knowledge import KnowledgeItem
 from novabot.store.projects import Project
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 COMPACTOR = "compactor"
 PROPOSAL_KINDS = ("decision", "problem")
 _MARKER = re.compile(r"^[ \t]*\**KNOWLEDGE\**:\**[ \t]*", re.MULTILINE)
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 _MAX_MESSAGE_TOKENS = 1_000
 """A single long message is cut to this in the transcript, so one paste cannot fill a call."""
 
@@ -287,10 +287,7 @@ def read_reply(text: str) -> tuple[str, list[Proposal]]:
 
 
 def read_proposals(text: str) -> list[Proposal]:
-    body = text.strip()
-    fenced = _FENCE.match(body)
-    if fenced:
-        body = fenced.group(1)
+    body = unfenced(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from novabot.cli.main import main
 from novabot.store.knowledge import MAX_BODY
 from tests.cli.test_main import assert_one_line_error, nova
 from tests.cli.test_projects import Nova, one_line_error
@@ -17,19 +16,10 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "airep"
 
 
 @pytest.fixture
-def run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Nova:
+def run(nova_here: Nova) -> Nova:
     """`nova ARGS…` in this process, on a database with the project `airep`."""
-    monkeypatch.setenv("NOVA_DB_PATH", str(tmp_path / "nova.db"))
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert call("project", "create", "airep")[0] == 0
-    return call
+    assert nova_here("project", "create", "airep")[0] == 0
+    return nova_here
 
 
 def add(run: Nova, kind: str, title: str, body: str, *more: str) -> tuple[int, str, str]:

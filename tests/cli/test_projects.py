@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from novabot.adapters.terminal import cli_key, cli_user
-from novabot.cli.main import main
 from novabot.core.message import ConversationKey
 from novabot.store import Store
+from tests.cli.conftest import Nova
 from tests.cli.test_main import assert_one_line_error, nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
 
-Nova = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
-def run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Nova:
-    """`nova ARGS…` in this process (main() runs its own loop: these tests are not async)."""
-    monkeypatch.setenv("NOVA_DB_PATH", str(tmp_path / "nova.db"))
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
+def run(nova_here: Nova) -> Nova:
+    return nova_here
 
 
 def one_line_error(result: tuple[int, str, str], *fragments: str) -> None:
