@@ -206,8 +206,9 @@ async def test_streaming_edits_are_throttled(slack: RunningSlack, fake_openai: F
     updates = slack.fake.calls_to("chat.update")
     assert 2 <= len(updates) <= 1.6 / 0.2 + 3
     # Progress edits keep the interval; only the final edit may follow the last one at once.
+    # (Measured where the fake receives them, so a loaded machine's jitter is allowed for.)
     gaps = [b.at - a.at for a, b in itertools.pairwise(updates[:-1])]
-    assert all(gap >= 0.15 for gap in gaps)
+    assert all(gap >= 0.1 for gap in gaps), gaps
 
 
 async def test_rate_limited_edits_are_dropped_but_the_final_text_arrives(
