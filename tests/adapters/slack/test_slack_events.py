@@ -206,9 +206,10 @@ async def test_streaming_edits_are_throttled(slack: RunningSlack, fake_openai: F
     updates = slack.fake.calls_to("chat.update")
     assert 2 <= len(updates) <= 1.6 / 0.2 + 3
     # Progress edits keep the interval; only the final edit may follow the last one at once.
-    # (Measured where the fake receives them, so a loaded machine's jitter is allowed for.)
+    # The interval runs from when an edit is sent; the fake sees when it arrives, so one slow
+    # request (a new connection) shortens the next gap: the mean must keep the interval.
     gaps = [b.at - a.at for a, b in itertools.pairwise(updates[:-1])]
-    assert all(gap >= 0.1 for gap in gaps), gaps
+    assert sum(gaps) / len(gaps) >= 0.15 and min(gaps) >= 0.05, gaps
 
 
 async def test_rate_limited_edits_are_dropped_but_the_final_text_arrives(
