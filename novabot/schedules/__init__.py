@@ -1,0 +1,1 @@
+"""Schedules: digests, reminders and recurring agent jobs, each slot run and posted once."""
