@@ -335,6 +335,51 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE routing_decisions ADD COLUMN knowledge_ids TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    Migration(
+        10,
+        "schedules and their runs, one per slot",
+        """
+        -- Nova's own table is the source of truth; the scheduler is rebuilt from it at start.
+        CREATE TABLE schedules (
+            id            INTEGER PRIMARY KEY,
+            trigger_kind  TEXT NOT NULL CHECK (trigger_kind IN ('cron', 'every', 'at')),
+            expression    TEXT NOT NULL,
+            tz            TEXT NOT NULL,
+            platform      TEXT NOT NULL,
+            channel_id    TEXT NOT NULL,
+            thread_id     TEXT,
+            kind          TEXT NOT NULL CHECK (kind IN ('digest', 'agent', 'reminder')),
+            agent         TEXT,
+            prompt        TEXT,
+            project       TEXT,
+            owner         TEXT NOT NULL,
+            paused        INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+            max_tokens    INTEGER CHECK (max_tokens IS NULL OR max_tokens > 0),
+            -- A removed schedule keeps its row (its history stays readable) and never fires.
+            removed       INTEGER NOT NULL DEFAULT 0 CHECK (removed IN (0, 1)),
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL
+        );
+        -- One row per (schedule, slot), claimed before anything is generated: whoever
+        -- inserts it runs the slot, under a lease a live process renews.
+        CREATE TABLE schedule_runs (
+            id                INTEGER PRIMARY KEY,
+            schedule_id       INTEGER NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
+            slot              TEXT NOT NULL,
+            status            TEXT NOT NULL
+                CHECK (status IN ('running', 'done', 'quiet', 'missed', 'failed')),
+            lease_owner       TEXT,
+            lease_expires_at  TEXT,
+            tokens            INTEGER NOT NULL DEFAULT 0 CHECK (tokens >= 0),
+            post_ref          TEXT,
+            error             TEXT,
+            started_at        TEXT NOT NULL,
+            finished_at       TEXT,
+            UNIQUE (schedule_id, slot)
+        );
+        CREATE INDEX schedule_runs_open ON schedule_runs (status) WHERE status = 'running';
+        """,
+    ),
 ]
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -16,6 +16,7 @@ from novabot.store.outbox import OutboxMixin
 from novabot.store.pipelines import PipelinesMixin
 from novabot.store.projects import ProjectsMixin
 from novabot.store.routing import RoutingMixin
+from novabot.store.schedules import SchedulesMixin
 from novabot.store.summaries import SummariesMixin
 from novabot.store.usage import UsageMixin
 
@@ -32,9 +33,10 @@ class Store(
     ProjectsMixin,
     KnowledgeMixin,
     SummariesMixin,
+    SchedulesMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
-    pipelines, projects and their knowledge, conversation summaries.
+    pipelines, projects and their knowledge, conversation summaries, schedules.
 
     Create with `await Store.open(path)`; use as `async with await Store.open(path) as store`.
     Safe to share between coroutines: writes are serialised (see database.py).
