@@ -86,7 +86,6 @@ class Bot:
         self.registry = registry
         self.router = router
         self.services = services
-        self.history_token_budget = history_token_budget
         self.access = access or AccessPolicy()
         self.compactor = compactor or DropOldest(history_token_budget)
         self.knowledge = knowledge

@@ -14,6 +14,10 @@ from types import TracebackType
 from novabot.core.delivery import Post
 from novabot.core.message import ConversationKey
 
+ResponderFor = Callable[[ConversationKey], "Responder | None"]
+"""Where to answer in a stored conversation (an adapter's `responder_for`): recovery,
+pending posts and resumed pipelines find their way back to the platform through it."""
+
 OnPlaceholder = Callable[[str], Awaitable[None]]
 """Told the platform id of the message a held stream shows its progress in."""
 

@@ -9,17 +9,15 @@ that did go out (core/delivery.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Protocol
 
 from novabot.core.delivery import Post
 from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
+from novabot.core.responder import Responder, ResponderFor
 from novabot.delivery.worker import Worker
 
 log = logging.getLogger(__name__)
-
-ResponderFor = Callable[[ConversationKey], Responder | None]
 
 
 class OutboxStore(Protocol):

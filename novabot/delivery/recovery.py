@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Collection, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
+from novabot.core.responder import Responder, ResponderFor
 from novabot.delivery.courier import Courier
 from novabot.delivery.inbox import Inbox
 from novabot.store.inbox import InboxEntry
 
 log = logging.getLogger(__name__)
-
-ResponderFor = Callable[[ConversationKey], Responder | None]
 
 
 class Answerer(Protocol):

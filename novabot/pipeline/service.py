@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Protocol
 
 from novabot.agents.directory import AgentDirectory
 from novabot.core.message import ConversationKey, Message
-from novabot.core.responder import Responder
+from novabot.core.responder import Responder, ResponderFor
 from novabot.llm.client import LLM
 from novabot.pipeline.executor import FINISHED, Executor, Limits
 from novabot.pipeline.plan import Plan
@@ -23,7 +22,6 @@ from novabot.store import PipelineRunRecord, PipelineStore
 log = logging.getLogger(__name__)
 
 PIPELINE_AGENT = "pipeline"
-ResponderFor = Callable[[ConversationKey], Responder | None]
 
 
 class AnswerPoster(Protocol):
