@@ -17,9 +17,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tests.fakes.discord_gateway import JSON, snowflake
+from tests.fakes.discord_wire import Answer
 
 if TYPE_CHECKING:
-    from tests.fakes.discord_server import RestCall, _Answer, _Handler
+    from tests.fakes.discord_server import RestCall, _Handler
 
 _WEBHOOK = r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)"
 _WEBHOOK_MESSAGE = _WEBHOOK + r"/messages/(?P<id>@original|\d+)"
@@ -66,7 +67,7 @@ class InteractionsMixin:
 
     # HTTP handlers
 
-    def _callback(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _callback(self, call: RestCall, m: re.Match[str]) -> Answer:
         token, body = m["token"], call.json or {}
         if token in self._acknowledged:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
@@ -98,7 +99,7 @@ class InteractionsMixin:
             answer["resource"] = {"type": kind} | ({"message": message} if kind != 5 else {})
         return 200, answer
 
-    def _followup(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _followup(self, call: RestCall, m: re.Match[str]) -> Answer:
         body = call.json or {}
         if invalid := _invalid(body, call.files, creating=True):
             return invalid
@@ -113,7 +114,7 @@ class InteractionsMixin:
         waits = call.query.get("wait", "").lower() in ("1", "true")
         return (200, message) if waits else (204, None)
 
-    def _sync_commands(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _sync_commands(self, call: RestCall, m: re.Match[str]) -> Answer:
         guild = _guild(m)
         ids = {c["name"]: c["id"] for c in self.commands.get(guild, [])}
         synced = []
@@ -129,7 +130,7 @@ def _guild(m: re.Match[str]) -> int | None:
     return int(m["guild"]) if m["guild"] else None
 
 
-def _invalid(body: JSON, files: tuple, *, creating: bool = False) -> _Answer | None:
+def _invalid(body: JSON, files: tuple, *, creating: bool = False) -> Answer | None:
     """Discord's 400s for a message body: over 2,000 characters, or nothing to show. Shared
     with ``discord_server``'s channel message endpoints."""
     content = body.get("content") or ""

@@ -23,7 +23,6 @@ a ``Via`` header (else HTTPException); it retries 500/502/504/524 up to 5 times 
 from __future__ import annotations
 
 import http
-import json
 import re
 import time
 from collections import defaultdict
@@ -48,12 +47,12 @@ from tests.fakes.discord_interactions import (
     InteractionsMixin,
     _invalid,
 )
+from tests.fakes.discord_wire import Answer, found, json_response, read_body, unknown
 from tests.fakes.loopback import LoopbackServer
 
 __all__ = ["FakeDiscord", "RestCall"]
 
 API_PREFIX = "/api/v10"
-_MAX_UPLOAD = 10 << 20  # aiohttp's default client_max_size is 1 MiB
 
 
 NONCE_WINDOW_S = 300.0
@@ -81,8 +80,7 @@ class _Failure:
     left: int
 
 
-_Answer = tuple[int, Any]  # status and JSON body; None answers 204 No Content
-_Handler = Callable[[RestCall, re.Match[str]], _Answer]
+_Handler = Callable[[RestCall, re.Match[str]], Answer]
 
 
 class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
@@ -110,7 +108,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
         no_content: _Handler = lambda c, m: (204, None)  # noqa: E731
         routes: list[tuple[str, str, _Handler]] = [
             ("GET", r"/users/@me", lambda c, m: (200, self.bot_user)),
-            ("GET", r"/users/(?P<id>\d+)", lambda c, m: _found(self.users, m, "User", 10013)),
+            ("GET", r"/users/(?P<id>\d+)", lambda c, m: found(self.users, m, "User", 10013)),
             ("POST", r"/users/@me/channels", self._create_dm),
             ("GET", r"/oauth2/applications/@me", self._app_info),
             ("GET", r"/gateway", lambda c, m: (200, {"url": self.gateway_url})),
@@ -118,7 +116,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
             (
                 "GET",
                 r"/channels/(?P<id>\d+)",
-                lambda c, m: _found(self.channels, m, "Channel", 10003),
+                lambda c, m: found(self.channels, m, "Channel", 10003),
             ),
             ("POST", r"/channels/\d+/typing", no_content),
             ("POST", r"/channels/(?P<channel>\d+)/threads", self._create_thread),
@@ -203,7 +201,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = request.path.removeprefix(API_PREFIX)
-        body, files = await _read_body(request)
+        body, files = await read_body(request)
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query)
         call = RestCall(request.method, path, body, headers, time.monotonic(), query, files)
@@ -212,24 +210,24 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
         for f in self._failures:
             if f.left > 0 and f.method == call.method and f.pattern.fullmatch(path):
                 f.left -= 1
-                return _json(f.body, f.status, f.headers)
+                return json_response(f.body, f.status, f.headers)
         if not request.path.startswith(API_PREFIX + "/"):
-            return _json({"message": "404: Not Found", "code": 0}, 404)
+            return json_response({"message": "404: Not Found", "code": 0}, 404)
         public = path.startswith(("/webhooks/", "/interactions/", "/gateway"))
         if not public and headers.get("authorization") != f"Bot {self.token}":
-            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+            return json_response({"message": "401: Unauthorized", "code": 0}, 401)
         for verb, pattern, handler in self._routes:
             if verb == call.method and (match := pattern.fullmatch(path)):
                 status, answer = handler(call, match)
                 self._changes.fire()
-                return _json(answer, status)
-        return _json({"message": "Unknown", "code": 0}, 404)
+                return json_response(answer, status)
+        return json_response({"message": "Unknown", "code": 0}, 404)
 
-    def _create_thread(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _create_thread(self, call: RestCall, m: re.Match[str]) -> Answer:
         """A public thread (type 11) without a starter message, owned by the bot."""
         parent = self.channels.get(int(m["channel"]))
         if parent is None:
-            return _unknown("Channel", 10003)
+            return unknown("Channel", 10003)
         thread = {
             "id": str(snowflake()),
             "type": 11,
@@ -252,7 +250,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
         self.add_channel(thread)
         return 201, thread
 
-    def _create_dm(self, call: RestCall, _m: re.Match[str]) -> _Answer:
+    def _create_dm(self, call: RestCall, _m: re.Match[str]) -> Answer:
         recipient = int((call.json or {}).get("recipient_id", 0))
         for channel in self.channels.values():
             if channel.get("type") == 1 and int(channel["recipients"][0]["id"]) == recipient:
@@ -262,18 +260,18 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
         self.add_channel(channel)
         return 200, channel
 
-    def _app_info(self, _call: RestCall, _m: re.Match[str]) -> _Answer:
+    def _app_info(self, _call: RestCall, _m: re.Match[str]) -> Answer:
         info = {"id": str(self.application_id), "name": self.bot_name, "icon": None}
         info |= {"description": "", "summary": "", "bot_public": True, "flags": 0}
         info |= {"bot_require_code_grant": False, "verify_key": "0" * 64, "team": None}
         info |= {"owner": user_payload(1, "owner"), "bot": self.bot_user, "tags": []}
         return 200, info | {"redirect_uris": [], "interactions_endpoint_url": None}
 
-    def _gateway_bot(self, _call: RestCall, _m: re.Match[str]) -> _Answer:
+    def _gateway_bot(self, _call: RestCall, _m: re.Match[str]) -> Answer:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
         return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
-    def _history(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _history(self, call: RestCall, m: re.Match[str]) -> Answer:
         """Newest first; ``limit``, ``before`` and ``after`` as discord.py's history() uses."""
         before, after = (int(call.query.get(k, 0)) for k in ("before", "after"))
         stored = self.messages.get(int(m["channel"]), [])
@@ -282,7 +280,7 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
         limit = int(call.query.get("limit", 50))
         return 200, found[-limit:] if after else found[:limit]
 
-    def _create_message(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _create_message(self, call: RestCall, m: re.Match[str]) -> Answer:
         body = call.json or {}
         if invalid := _invalid(body, call.files, creating=True):
             return invalid
@@ -308,23 +306,23 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
             return self._find(int(m["id"]))
         return self._find(self._originals.get(m["token"], 0))
 
-    def _get(self, _call: RestCall, m: re.Match[str]) -> _Answer:
+    def _get(self, _call: RestCall, m: re.Match[str]) -> Answer:
         message = self._message(m)
-        return (200, message) if message else _unknown("Message", 10008)
+        return (200, message) if message else unknown("Message", 10008)
 
-    def _edit_message(self, call: RestCall, m: re.Match[str]) -> _Answer:
+    def _edit_message(self, call: RestCall, m: re.Match[str]) -> Answer:
         message = self._message(m)
         if message is None:
-            return _unknown("Message", 10008)
+            return unknown("Message", 10008)
         if invalid := _invalid(call.json or {}, call.files):
             return invalid
         message["flags"] &= ~_LOADING  # editing @original ends "thinking…"
         return 200, self._edit(message, call.json or {}, call.files)
 
-    def _delete(self, _call: RestCall, m: re.Match[str]) -> _Answer:
+    def _delete(self, _call: RestCall, m: re.Match[str]) -> Answer:
         message = self._message(m)
         if message is None:
-            return _unknown("Message", 10008)
+            return unknown("Message", 10008)
         self.messages[int(message["channel_id"])].remove(message)
         return 204, None
 
@@ -373,37 +371,3 @@ class FakeDiscord(InteractionsMixin, GatewayServer, LoopbackServer):
             message["attachments"].append(attachment | {"url": url, "proxy_url": url})
         message["edited_timestamp"] = iso_now()
         return message
-
-
-async def _read_body(request: web.Request) -> tuple[Any, tuple[tuple[str, bytes], ...]]:
-    if not request.can_read_body:
-        return None, ()
-    if request.content_type.startswith("multipart/"):  # Discord takes files up to 10 MiB
-        form = await request.clone(client_max_size=_MAX_UPLOAD).post()
-        fields = form.values()
-        files = tuple((f.filename, f.file.read()) for f in fields if isinstance(f, web.FileField))
-        payload = form.get("payload_json")
-        return (json.loads(payload) if isinstance(payload, str) else None), files
-    text = await request.text()
-    try:
-        return json.loads(text), ()
-    except ValueError:
-        return text or None, ()
-
-
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """Content-Type exactly "application/json": discord.py treats anything else as text."""
-    if body is None and status == 204:
-        return web.Response(status=204, headers=headers)
-    headers = {"Content-Type": "application/json", **(headers or {})}
-    # text= would get "; charset=utf-8" appended even with this header (aiohttp 3.14): send bytes
-    return web.Response(body=json.dumps(body).encode(), status=status, headers=headers)
-
-
-def _unknown(what: str, code: int) -> _Answer:
-    return 404, {"message": f"Unknown {what}", "code": code}
-
-
-def _found(registry: dict[int, JSON], m: re.Match[str], what: str, code: int) -> _Answer:
-    item = registry.get(int(m["id"]))
-    return (200, item) if item else _unknown(what, code)
