@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AliasChoices,
@@ -133,6 +134,21 @@ class RouterSettings(BaseModel):
     """Where card embeddings are cached; default: `embeddings/` beside the database."""
 
 
+class ScheduleSettings(BaseModel):
+    """`NOVA_SCHEDULE_*`: how schedules fire."""
+
+    catchup_s: Annotated[float, Field(ge=0)] = 3600.0
+    """After downtime, a missed slot younger than this runs once; older ones are recorded
+    as missed (never run in a burst)."""
+    min_every_s: Annotated[float, Field(gt=0)] = 10.0
+    """The shortest `every` interval accepted."""
+    sync_s: Annotated[float, Field(gt=0)] = 5.0
+    """How often `nova run` re-reads the schedules (made or changed by other processes)
+    and takes over runs nobody holds."""
+    max_tokens: Annotated[int, Field(ge=1)] = 4000
+    """A run's token cap when its schedule sets none."""
+
+
 class HTTPSettings(BaseModel):
     """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode)."""
 
@@ -229,6 +245,8 @@ class Settings(BaseSettings):
     lease_s: Annotated[float, Field(gt=0)] = 30.0
     """How long work held by a silent `nova run` (an answer, a post, a pipeline run) waits
     before another process takes it over; a process known to be dead is taken over at once."""
+    timezone: str = "UTC"
+    """The IANA time zone schedules use when they name none (NOVA_TIMEZONE)."""
     admins: PlatformIds = frozenset()
     """Who may change shared state (bind, unbind) and see across conversations (`--all`)."""
     allowed_users: PlatformIds = frozenset()
@@ -239,6 +257,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     http: HTTPSettings = Field(default_factory=HTTPSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
@@ -252,6 +271,16 @@ class Settings(BaseSettings):
     )
 
     _url = field_validator("openai_base_url")(_http_url)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/London)") from None
+        return value.strip()
+
     _access = field_validator("admins", "allowed_users", "allowed_channels", mode="before")(
         _platform_ids
     )

@@ -20,6 +20,7 @@ _LEASED = (
     ("inbox", "owner", "lease_expires_at", "state IN ('received', 'answering')"),
     ("outbox", "owner", "lease_expires_at", "state = 'pending'"),
     ("pipeline_runs", "lease_owner", "lease_expires_at", "status IN ('pending', 'running')"),
+    ("schedule_runs", "lease_owner", "lease_expires_at", "status = 'running'"),
 )
 
 

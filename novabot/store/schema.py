@@ -374,4 +374,20 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX schedule_runs_open ON schedule_runs (status) WHERE status = 'running';
         """,
     ),
+    Migration(
+        11,
+        "schedule proposals, quiet digests, runs asked for by hand",
+        """
+        -- A proposal is a schedule shown with Confirm / Cancel: stored (so a click after a
+        -- restart works) but not live until confirmed, once.
+        ALTER TABLE schedules ADD COLUMN proposed INTEGER NOT NULL DEFAULT 0
+            CHECK (proposed IN (0, 1));
+        ALTER TABLE schedules ADD COLUMN post_quiet INTEGER NOT NULL DEFAULT 0
+            CHECK (post_quiet IN (0, 1));
+        -- A run asked for by hand (`nova schedule run`) is a slot of its own; it does not
+        -- count as the trigger's last slot when catching up.
+        ALTER TABLE schedule_runs ADD COLUMN manual INTEGER NOT NULL DEFAULT 0
+            CHECK (manual IN (0, 1));
+        """,
+    ),
 ]

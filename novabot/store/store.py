@@ -16,6 +16,7 @@ from novabot.store.outbox import OutboxMixin
 from novabot.store.pipelines import PipelinesMixin
 from novabot.store.projects import ProjectsMixin
 from novabot.store.routing import RoutingMixin
+from novabot.store.schedule_runs import ScheduleRunsMixin
 from novabot.store.schedules import SchedulesMixin
 from novabot.store.summaries import SummariesMixin
 from novabot.store.usage import UsageMixin
@@ -34,6 +35,7 @@ class Store(
     KnowledgeMixin,
     SummariesMixin,
     SchedulesMixin,
+    ScheduleRunsMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
     pipelines, projects and their knowledge, conversation summaries, schedules.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from novabot.store import Store
-from novabot.store.schedules import slot_text
+from novabot.store.schedule_runs import slot_text
 
 SLOT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
