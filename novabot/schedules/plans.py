@@ -76,12 +76,13 @@ def utc_now() -> datetime:
 
 
 class Planner:
-    """Checks plans against the agents Nova has and the projects it knows, and stores them."""
+    """Checks plans against the agents Nova has (`agents()`: the names a job may run, read
+    at use, since cogs are built before the cards) and the projects it knows; stores them."""
 
     def __init__(
         self,
         store: ScheduleWriter,
-        agents: Collection[str],
+        agents: Callable[[], Collection[str]],
         *,
         timezone: str = "UTC",
         min_every_s: float = MIN_EVERY_S,
@@ -137,8 +138,9 @@ class Planner:
             return
         if plan.agent == SCHEDULER_AGENT:
             raise ScheduleError("a scheduled job cannot run the scheduler: no job makes schedules")
-        if plan.agent not in self.agents:
-            known = ", ".join(sorted(self.agents))
+        agents = self.agents()
+        if plan.agent not in agents:
+            known = ", ".join(sorted(agents))
             raise ScheduleError(f"there is no agent named '{(plan.agent or '')[:40]}' ({known})")
 
 
