@@ -31,7 +31,7 @@ async def test_sync_to_one_guild_and_globally(tmp_path: Path, fake_discord: Fake
     assert command["name"] == "nova"
     assert set(subcommands) == {
         "ask", "pipeline", "agents", "why", "bind", "unbind", "usage", "help",
-        "forget", "knowledge", "project", "remember",
+        "forget", "knowledge", "project", "remember", "schedule", "digest",
     }  # fmt: skip
     assert options(subcommands["ask"]) == {"prompt": (True, False), "agent": (False, True)}
     assert options(subcommands["bind"]) == {"agent": (True, True)}
