@@ -47,10 +47,11 @@ def _add_parser() -> _Parser:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--digest", action="store_true")
     what.add_argument("--agent")
-    what.add_argument("--reminder")
+    # Words after --reminder / --prompt are the text, quoted or not (chat users skip quotes).
+    what.add_argument("--reminder", nargs="+")
     parser.add_argument("--project")
     parser.add_argument("--post-quiet", action="store_true")
-    parser.add_argument("--prompt")
+    parser.add_argument("--prompt", nargs="+")
     parser.add_argument("--max-tokens", type=int)
     return parser
 
@@ -76,7 +77,7 @@ def parse_add(text: str, planner: Planner, *, here: ConversationKey, owner: str)
         trigger=planner.spec(kind, expression, flags.tz),
         target=parse_target(flags.target) if flags.target else here,
         kind=what, owner=owner, agent=flags.agent,
-        prompt=flags.reminder if what == "reminder" else flags.prompt,
+        prompt=" ".join((flags.reminder if what == "reminder" else flags.prompt) or []) or None,
         project=flags.project, max_tokens=flags.max_tokens, post_quiet=flags.post_quiet,
     )  # fmt: skip
 
