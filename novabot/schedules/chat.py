@@ -269,8 +269,17 @@ class Schedules:
         return Caller(key, user, self.access.is_admin(key.platform, user))
 
     async def propose(self, turn: Turn, plan: Plan) -> str:
+        """Store `plan` as a proposal and offer it with Confirm / Cancel. The same plan
+        still waiting (a message answered again after a crash) is offered again, not
+        doubled, so however many of its buttons are clicked it becomes one schedule."""
+        waiting = [
+            row.id for row in await self.store.proposals(plan.target) if as_plan(row) == plan
+        ]
         try:
-            schedule_id, times = await self.planner.create(plan, proposed=True)
+            if waiting:
+                schedule_id, times = waiting[0], await self.planner.check(plan)
+            else:
+                schedule_id, times = await self.planner.create(plan, proposed=True)
         except ScheduleError as exc:
             return f"error: {exc} (now: {self.now_words()})"
         admin = plan.kind != "reminder" and not self.caller_of(turn).admin

@@ -108,6 +108,15 @@ class SchedulesMixin(StoreBase):
         )
         return [_schedule(row) for row in rows]
 
+    async def proposals(self, key: ConversationKey) -> list[ScheduleRow]:
+        """Proposals still waiting for Confirm in `key`'s channel, oldest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM schedules WHERE proposed = 1 AND removed = 0"
+            " AND platform = ? AND channel_id = ? ORDER BY id",
+            (key.platform, key.channel_id),
+        )
+        return [_schedule(row) for row in rows]
+
     async def remove_schedule(self, schedule_id: int) -> bool:
         """Never fire again, in any process (every firing checks it); False if unknown."""
         return await self._set(schedule_id, "removed = 1", "removed = 0")

@@ -393,3 +393,19 @@ async def test_scheduling_requests_reach_the_scheduler_by_scope(
 ) -> None:
     route = await app.bot.router.route(Message(KEY, text, user_id=USER))
     assert route.agent == agent, route.reason
+
+
+async def test_the_same_proposal_asked_again_is_offered_again_not_doubled(
+    app: App, fake_openai: FakeOpenAI
+) -> None:
+    """As when a message is answered again after a crash: one proposal, offered twice."""
+    args = {"trigger": "every", "when": "1h", "what": "reminder", "text": "Stretch"}
+    fake_openai.script(proposal(**args), Text("Proposed."), proposal(**args), Text("Proposed."))
+    first = await ask(app, "remind me every hour to stretch")
+    second = await ask(app, "remind me every hour to stretch")
+    assert tool_result(fake_openai, 1).split(":")[0] == tool_result(fake_openai, 3).split(":")[0]
+    offers = [t for r in (first, second) for t in r.texts if "/nova schedule confirm 1" in t]
+    assert len(offers) == 2
+    fake_openai.script(proposal(**args | {"text": "Stand up"}), Text("Proposed."))
+    await ask(app, "remind me every hour to stand up")
+    assert tool_result(fake_openai, 5).startswith("proposed #2")
