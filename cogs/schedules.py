@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from novabot.core.cogs import CogSetup
 
 NO_JOB = "error: scheduled jobs cannot create or change schedules"
-VERBS = ("add", "list", "show", "pause", "resume", "remove", "run", "confirm", "cancel")
-USAGE = "add … | list [--all] | show|pause|resume|remove|run|confirm|cancel ID"
+VERBS = ("add", "list", "show", "pause", "resume", "remove", "run", "history", "confirm", "cancel")
+USAGE = "add … | list [--all] | show|pause|resume|remove|run|history|confirm|cancel ID"
 DIGEST_VERBS = ("daily", "weekly", "now", "off")
 
 
@@ -66,6 +66,8 @@ async def schedule_command(s: Schedules, ctx: CommandContext, args: str) -> str:
     schedule_id = parse_id(rest, f"schedule {verb} ID")
     if verb == "show":
         return await s.show(caller, schedule_id)
+    if verb == "history":
+        return await s.history(caller, schedule_id)
     if verb in ("confirm", "cancel"):
         return await s.decide(caller, schedule_id, confirm=verb == "confirm")
     return await s.change(caller, verb, schedule_id)

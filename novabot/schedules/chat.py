@@ -91,10 +91,6 @@ class Schedules:
             raise not_here(schedule_id)
         return row
 
-    def require_admin(self, caller: Caller, command: str) -> None:
-        if not caller.admin:
-            raise CommandError(self.access.admin_refusal(command, caller.key, caller.user_id))
-
     def admins_only(self, caller: Caller, what: str) -> None:
         """Refuse a non-admin `what` (`pause a digest`), naming how to set an admin if none is."""
         if caller.admin:
@@ -184,7 +180,7 @@ class Schedules:
 
     async def listing(self, caller: Caller, every_channel: bool) -> str:
         if every_channel:
-            self.require_admin(caller, "schedule list --all")
+            self.admins_only(caller, "list every channel's schedules")
         rows = await self.store.schedules(key=None if every_channel else channel_of(caller.key))
         if not rows:
             where = "anywhere" if every_channel else "in this channel"
@@ -195,13 +191,24 @@ class Schedules:
 
     async def show(self, caller: Caller, schedule_id: int) -> str:
         row = await self.row_here(caller, schedule_id, proposals=True)
-        runs = await self.store.schedule_history(row.id, limit=5)
         lines = [self.line(row, caller), f"Owner: {row.owner}."]
         if row.live:
             lines.append(f"Next: {times_words(self.next_times(row))}.")
-        lines += [f"{run.slot:%Y-%m-%d %H:%M %Z}: {run.status}, {run.tokens} tokens"
-                  for run in runs]  # fmt: skip
-        return "\n".join(lines)
+        return "\n".join(lines + await self.runs(row, limit=5))
+
+    async def history(self, caller: Caller, schedule_id: int) -> str:
+        row = await self.row_here(caller, schedule_id)
+        return "\n".join(await self.runs(row, limit=LIST_LIMIT)) or f"#{row.id} has not run yet."
+
+    async def runs(self, row: ScheduleRow, *, limit: int) -> list[str]:
+        """Its newest runs: slot, status, tokens, and where the post went."""
+        lines = []
+        for run in await self.store.schedule_history(row.id, limit=limit):
+            by_hand = " (asked by hand)" if run.manual else ""
+            post = f", {run.post_ref}" if run.post_ref else ""
+            lines.append(f"{run.slot:%Y-%m-%d %H:%M:%S %Z}{by_hand}: {run.status}, "
+                         f"{run.tokens} tokens{post}")  # fmt: skip
+        return lines
 
     # -- digest short forms -----------------------------------------------------------
 
@@ -220,7 +227,7 @@ class Schedules:
                                        f"{times_words(self.next_times(row)[:1])}")
                 for row in old
             )  # fmt: skip
-        self.require_admin(caller, f"digest {verb}")
+        self.admins_only(caller, f"use `digest {verb}`")
         if verb == "off":
             for row in old:
                 await self.store.remove_schedule(row.id)

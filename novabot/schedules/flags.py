@@ -38,16 +38,17 @@ def words_of(text: str) -> list[str]:
 
 def _add_parser() -> _Parser:
     parser = _Parser(prog="schedule add", add_help=False, exit_on_error=False, allow_abbrev=False)
+    # Words up to the next flag belong to it, quoted or not: chat users skip quotes
+    # (`--cron 0 9 * * MON`, `--at 2026-12-01 15:00`, `--reminder call the supplier`).
     when = parser.add_mutually_exclusive_group(required=True)
-    when.add_argument("--cron")
+    when.add_argument("--cron", nargs="+")
     when.add_argument("--every")
-    when.add_argument("--at")
+    when.add_argument("--at", nargs="+")
     parser.add_argument("--tz")
     parser.add_argument("--target")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--digest", action="store_true")
     what.add_argument("--agent")
-    # Words after --reminder / --prompt are the text, quoted or not (chat users skip quotes).
     what.add_argument("--reminder", nargs="+")
     parser.add_argument("--project")
     parser.add_argument("--post-quiet", action="store_true")
@@ -59,12 +60,15 @@ def _add_parser() -> _Parser:
 def parse_add(text: str, planner: Planner, *, here: ConversationKey, owner: str) -> Plan:
     """The plan `schedule add` flags describe; the target defaults to `here`. Unchecked:
     `Planner.check` / `create` say whether it would run."""
+    words = words_of(text)
+    if not words:
+        raise ScheduleError(f"usage: {ADD_USAGE}")
     try:
-        flags = _add_parser().parse_args(words_of(text))
+        flags = _add_parser().parse_args(words)
     except argparse.ArgumentError as exc:
         raise ScheduleError(str(exc)) from None
     kind, expression = next(
-        (name, value)
+        (name, _joined(value))
         for name, value in (("cron", flags.cron), ("every", flags.every), ("at", flags.at))
         if value is not None
     )
@@ -77,9 +81,13 @@ def parse_add(text: str, planner: Planner, *, here: ConversationKey, owner: str)
         trigger=planner.spec(kind, expression, flags.tz),
         target=parse_target(flags.target) if flags.target else here,
         kind=what, owner=owner, agent=flags.agent,
-        prompt=" ".join((flags.reminder if what == "reminder" else flags.prompt) or []) or None,
+        prompt=_joined(flags.reminder if what == "reminder" else flags.prompt) or None,
         project=flags.project, max_tokens=flags.max_tokens, post_quiet=flags.post_quiet,
     )  # fmt: skip
+
+
+def _joined(value: str | list[str] | None) -> str:
+    return " ".join(value) if isinstance(value, list) else value or ""
 
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

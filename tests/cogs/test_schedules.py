@@ -117,6 +117,7 @@ async def test_the_target_defaults_to_this_thread(app: App) -> None:
         ("--every 1h --digest --max-tokens lots", "invalid int"),
         ("--every 1h --reminder 'unclosed", "no closing quotation"),
         ("--every 1h --digest --frequently", "unrecognized"),
+        ("", "usage: schedule add (--cron"),
     ],
 )
 async def test_bad_input_is_one_line_and_stores_nothing(app: App, flags: str, says: str) -> None:
@@ -132,8 +133,10 @@ async def test_digests_and_agent_jobs_are_for_admins_reminders_for_anyone(app: A
     ok, text = await run(app, "schedule add --every 1h --reminder hi --target slack:C1", user=USER)
     assert not ok and "Reminders go to this channel" in text
     assert await app.store.schedules() == []
-    ok, text = await run(app, "schedule add --every 1h --reminder drink water", user=USER)
-    assert ok, text
+    ok, text = await run(app, "schedule add --cron 0 9 * * * --reminder drink water", user=USER)
+    assert ok, text  # unquoted words, as people type them in chat
+    row = await app.store.schedule(new_id(text))
+    assert row is not None and (row.expression, row.prompt) == ("0 9 * * *", "drink water")
 
 
 async def test_list_shows_this_channels_schedules_and_admins_may_see_all(app: App) -> None:
@@ -175,7 +178,7 @@ async def test_another_channels_schedule_is_not_found_here(app: App) -> None:
     there = new_id(
         (await run(app, "schedule add --every 1h --reminder x", user=USER, key=ELSEWHERE))[1]
     )
-    for verb in ("show", "pause", "resume", "remove", "run", "confirm", "cancel"):
+    for verb in ("show", "pause", "resume", "remove", "run", "history", "confirm", "cancel"):
         for schedule_id in (there, 9999):
             ok, text = await run(app, f"schedule {verb} {schedule_id}", user=USER)
             assert not ok and text == f"There is no schedule #{schedule_id} here.", verb
@@ -191,6 +194,8 @@ async def test_show_and_run_now(app: App) -> None:
     assert requested.manual and requested.status == "running"  # for a `nova run` to take
     ok, text = await run(app, f"schedule show {schedule_id}", user=OTHER_USER)
     assert ok and f"Owner: test:{USER}" in text and "Next:" in text and ": running" in text
+    ok, text = await run(app, f"schedule history {schedule_id}", user=OTHER_USER)
+    assert ok and text.endswith("(asked by hand): running, 0 tokens")
     await run(app, f"schedule pause {schedule_id}", user=USER)
     ok, text = await run(app, f"schedule run {schedule_id}", user=USER)
     assert not ok and "is paused" in text
@@ -409,3 +414,9 @@ async def test_the_same_proposal_asked_again_is_offered_again_not_doubled(
     fake_openai.script(proposal(**args | {"text": "Stand up"}), Text("Proposed."))
     await ask(app, "remind me every hour to stand up")
     assert tool_result(fake_openai, 5).startswith("proposed #2")
+
+
+async def test_with_no_admin_set_the_refusal_says_how_to_set_one(settings: Settings) -> None:
+    async with started_app(settings) as app:
+        ok, text = await run(app, "schedule add --every 1h --digest", user=USER)
+    assert not ok and "none is set" in text and f"NOVA_ADMINS=test:{USER}" in text
