@@ -11,8 +11,6 @@ import pytest
 from novabot.app import App, started_app
 from novabot.config import Settings
 from novabot.core.message import ConversationKey, Message
-from novabot.schedules.flags import digest_cron
-from novabot.schedules.triggers import ScheduleError
 from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
 from tests.helpers import RecordingResponder
 
@@ -248,14 +246,6 @@ async def test_digest_off_removes_this_channels_digests_only(app: App) -> None:
     kinds = {(row.channel_id, row.kind) for row in await app.store.schedules()}
     assert kinds == {("C2", "digest"), ("C1", "reminder")}
     assert (await run(app, "digest off"))[1] == "There was no digest."
-
-
-def test_digest_short_forms_as_cron() -> None:
-    assert digest_cron(["daily", "07:00"]) == "0 7 * * *"
-    assert digest_cron(["weekly", "FRI", "16:45"]) == "45 16 * * fri"
-    for words in (["daily", "7"], ["weekly", "mo", "09:00"], ["monthly", "09:00"]):
-        with pytest.raises(ScheduleError):
-            digest_cron(words)
 
 
 # -- the scheduler agent --------------------------------------------------------------
