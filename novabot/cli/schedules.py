@@ -227,11 +227,10 @@ async def run_remove(settings: Settings, args: argparse.Namespace) -> int:
 async def run_now(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.db_path) as store:
         row = await require_schedule(store, args.id)
+        if row.paused:
+            raise UsageError(f"schedule #{row.id} is paused: nova schedule resume {row.id} first")
         if not row.live:
-            raise UsageError(
-                f"schedule #{row.id} is {state_of(row)}: resume it first "
-                f"(nova schedule resume {row.id})"
-            )
+            raise UsageError(f"schedule #{row.id} is {state_of(row)}")
         slot = await store.request_run(row.id, utc_now())
     print(
         f"schedule #{row.id} will run as the slot {stamp(slot, row.tz)}: a running `nova run` "
