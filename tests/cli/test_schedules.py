@@ -14,6 +14,7 @@ import pytest
 
 from novabot.cli.main import main
 from novabot.core.message import ConversationKey
+from novabot.schedules.runner import post_ref
 from novabot.store import Store
 from tests.cli.conftest import Nova
 from tests.cli.test_projects import one_line_error
@@ -231,7 +232,7 @@ async def test_discord_is_asked_whether_the_channel_exists(
 async def seed_runs(db: Path, schedule: int, key: ConversationKey, slots: list[datetime]) -> None:
     """A posted run (its post sent), a quiet one, a failed one and one whose post is pending."""
     async with await Store.open(db) as store:
-        refs = [f"schedule:{schedule}:{slot.isoformat()}" for slot in slots]
+        refs = [post_ref(schedule, slot) for slot in slots]
         post = await store.record_post(refs[0], key, "digest", owner="w", lease_s=30)
         await store.mark_posted(post.id, "1700000000.000100" if key.platform == "slack" else "555")
         await store.finish_slot(schedule, slots[0], "done", tokens=812, post_ref=refs[0])
