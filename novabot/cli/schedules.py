@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -38,7 +38,7 @@ EXIT_USAGE = 2
 TIME_FORMAT = "%a %Y-%m-%d %H:%M:%S %Z"
 SHOWN_RUNS = 5
 
-Runner = Callable[[Settings, argparse.Namespace], Any]
+Runner = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -55,7 +55,7 @@ def one_line(run: Runner) -> Runner:
     @functools.wraps(run)
     async def wrapped(settings: Settings, args: argparse.Namespace) -> int:
         try:
-            return int(await run(settings, args))
+            return await run(settings, args)
         except ScheduleError as exc:
             raise UsageError(str(exc)) from None
 
