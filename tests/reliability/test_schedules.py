@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from novabot.store import Store
 from tests.adapters.slack.conftest import SECRET
+from tests.cli.test_main import nova
 from tests.fakes.openai_server import FakeOpenAI, Slow, Text
 from tests.fakes.openai_wire import JSON
 from tests.fakes.slack_server import FakeSlack
@@ -200,3 +203,29 @@ async def test_a_quiet_digest_posts_nothing_and_asks_no_model(
     statuses = Counter(status for _, status, _ in await history(db, schedule_id))
     assert statuses["quiet"] >= 2 and set(statuses) <= {"quiet", "missed"}, statuses
     assert fake_slack.messages["C1"] == [] and fake_openai.requests == []
+
+
+@pytest.mark.slow
+async def test_acceptance_a_10s_agent_job_under_two_processes_for_a_minute(
+    tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
+) -> None:
+    fake_openai.default = ok
+    env = slack_env(tmp_path, fake_openai, fake_slack)
+    added = await nova(
+        tmp_path, "schedule", "add", "--every", "10s", "--target", "slack:C1",
+        "--agent", "chat", "--prompt", "say ok", env=env,
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    schedule_id = re.search(r"#(\d+)", added.out).group(1)  # type: ignore[union-attr]
+    first = NovaProcess(tmp_path, env, "first")
+    second = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack), "second")
+    async with stopped_at_exit(first, second):
+        await asyncio.gather(first.start(), second.start())
+        await asyncio.sleep(60)
+        assert await first.stop() == 0 and await second.stop() == 0
+    shown = await nova(tmp_path, "schedule", "history", schedule_id, "--limit", "100", env=env)
+    done = [line for line in shown.out.splitlines() if "  done  " in line]
+    assert len(done) >= 5, shown.out
+    linked = {line.rsplit("/p", 1)[1] for line in done}
+    posted = {m["ts"].replace(".", "") for m in fake_slack.messages["C1"]}
+    assert len(linked) == len(done) == len(posted) and linked == posted, (shown.out, posted)
