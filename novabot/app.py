@@ -38,6 +38,9 @@ from novabot.projects.retrieval import Retriever
 from novabot.routing.embedding import Embedder, MiniLMEmbedder
 from novabot.routing.factory import build_router, shared_minilm
 from novabot.routing.router import Router
+from novabot.schedules.digests import DigestWriter
+from novabot.schedules.runner import SlotRunner
+from novabot.schedules.service import Scheduler
 from novabot.store import Store
 
 
@@ -55,8 +58,10 @@ class App:
     worker: Worker
     inbox: Inbox
     courier: Courier
+    scheduler: Scheduler
 
     async def close(self) -> None:
+        await self.scheduler.stop(0)
         await self.pipelines.stop()
         await self.llm.close()
         await self.store.close()
@@ -125,7 +130,15 @@ async def _wire(
         compactor=Compactor(store, llm, registry, settings.history_token_budget),
         knowledge=knowledge,
     )
-    return App(settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier)
+    digests = DigestWriter(store, llm, registry.agents)
+    runner = SlotRunner(
+        store, courier, llm, registry.agents, digests,
+        default_max_tokens=settings.schedule.max_tokens,
+    )  # fmt: skip
+    scheduler = Scheduler(store, runner, worker, settings.schedule)
+    return App(
+        settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier, scheduler
+    )
 
 
 @contextlib.asynccontextmanager

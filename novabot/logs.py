@@ -33,5 +33,5 @@ def configure_logging(log_file: Path, level: str, *, console_level: int = loggin
     console.setFormatter(_OneLine())
     root.addHandler(console)
     # Libraries chatter at INFO (every HTTP request); Nova's own records are what matter.
-    for noisy in ("httpx", "httpx2", "openai", "aiosqlite", "asyncio"):
+    for noisy in ("httpx", "httpx2", "openai", "aiosqlite", "asyncio", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -118,6 +118,7 @@ async def serve(
         )
         report(await recovery.sweep())
         sweeping = asyncio.create_task(recovery.run_forever(app.settings.lease_s / 2))
+        await app.scheduler.start(partial(first_responder, started))
         await stop.wait()
         print("nova: stopping…", flush=True)
     finally:
@@ -126,6 +127,7 @@ async def serve(
         for adapter in reversed(started):
             await adapter.stop()
         cut = await app.bot.drain(grace_s)
+        cut += await app.scheduler.stop(grace_s)
         if cut:
             log.warning("cut %d answers short at shutdown", cut)
         await app.pipelines.stop()  # checkpointed: they resume at the next start

@@ -25,10 +25,15 @@ class Agent:
         return self.card.name
 
     async def perform(
-        self, llm: LLM, request: str, *, knowledge: ProjectKnowledge | None = None
+        self,
+        llm: LLM,
+        request: str,
+        *,
+        knowledge: ProjectKnowledge | None = None,
+        max_tokens: int | None = None,
     ) -> Answer:
-        """Answer one self-contained request without streaming (a pipeline step), with the
-        knowledge of the run's project when it has one."""
+        """Answer one self-contained request without streaming (a pipeline step, a
+        scheduled job), with the knowledge of the run's project when it has one."""
         system = self.system_prompt
         if knowledge is not None and knowledge.items:
             system += "\n\n" + render_knowledge(knowledge)
@@ -37,7 +42,11 @@ class Agent:
             {"role": "user", "content": request},
         ]
         return await llm.answer(
-            messages, model=self.card.model, temperature=self.card.temperature, tools=self.tools
+            messages,
+            model=self.card.model,
+            temperature=self.card.temperature,
+            tools=self.tools,
+            max_tokens=max_tokens,
         )
 
     async def handle(self, turn: Turn) -> Answer:

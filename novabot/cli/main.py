@@ -20,6 +20,7 @@ from novabot.cli import db as db_cli
 from novabot.cli import knowledge as knowledge_cli
 from novabot.cli import pipeline as pipeline_cli
 from novabot.cli import projects as projects_cli
+from novabot.cli import schedules as schedules_cli
 from novabot.cli import usage as usage_cli
 from novabot.cli.routing import add_eval_commands, add_lint_command
 from novabot.cli.runtime import UsageError, require_llm, started_app
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_cli.add_commands(commands)
     projects_cli.add_commands(commands)
     knowledge_cli.add_commands(commands)
+    schedules_cli.add_commands(commands)
     return parser
 
 

@@ -69,6 +69,8 @@ class Answer:
     usage: Usage = field(default_factory=Usage)
     rounds: int = 0
     tool_calls: int = 0
+    capped: bool = False
+    """It stopped at the caller's token cap: the text is what was said up to there."""
 
 
 _HINTS = Hints(
@@ -128,8 +130,13 @@ class LLM:
         temperature: float | None = None,
         tools: Sequence[Tool] = (),
         on_text: OnText | None = None,
+        max_tokens: int | None = None,
     ) -> Answer:
         """Answer the conversation, running tool calls until the model replies in text.
+
+        `max_tokens` caps the completion tokens of the whole answer, tool rounds included:
+        each call may use what is left, and once it is spent the answer stops there
+        (`capped`), with what was said so far and no further tool calls.
 
         After `max_tool_rounds` rounds of tool calls the tools are withheld, so the model
         must answer with what it has: a tool loop can never run without end. A model that
@@ -143,10 +150,14 @@ class LLM:
         for round_number in range(self.max_tool_rounds + 1):
             last = round_number == self.max_tool_rounds
             offered = () if last else tools
-            result = await self._round(conversation, model, temperature, offered, on_text)
+            left = None if max_tokens is None else max_tokens - answer.usage.completion_tokens
+            result = await self._round(conversation, model, temperature, offered, on_text, left)
             answer.rounds += 1
             answer.usage.add(result.usage)
             answer.text += result.text
+            if left is not None and result.usage.completion_tokens >= left:
+                answer.capped = True
+                return answer
             if not result.calls:
                 if not answer.text.strip():
                     raise EmptyAnswerError(self._where, model)
@@ -254,10 +265,13 @@ class LLM:
         temperature: float | None,
         tools: Sequence[Tool],
         on_text: OnText | None,
+        max_tokens: int | None = None,
     ) -> Round:
         options: dict[str, Any] = {}
         if temperature is not None:
             options["temperature"] = temperature
+        if max_tokens is not None:
+            options["max_tokens"] = max_tokens
         if tools:
             # Sent as-is: the schemas are already plain JSON, and the client's per-call
             # transformation of nested schemas costs more than the rest of a call.

@@ -31,6 +31,10 @@ class Usage:
             return cls()
         return cls(usage.prompt_tokens or 0, usage.completion_tokens or 0)
 
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens

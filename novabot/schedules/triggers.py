@@ -109,14 +109,19 @@ def fire_times(
         previous, now = moment, moment.astimezone(UTC) + timedelta(microseconds=1)
         if moment <= after:
             continue
-        if times and _same_wall_time(times[-1], moment):
+        if _repeats_wall_time(trigger, times[-1] if times else after, moment):
             continue  # the repeated hour of an autumn clock change
         times.append(moment)
     return times
 
 
-def _same_wall_time(a: datetime, b: datetime) -> bool:
-    return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+def _repeats_wall_time(trigger: BaseTrigger, before: datetime, moment: datetime) -> bool:
+    """A calendar job (cron) at a wall time the clock shows twice fires the first time
+    only; an interval is a duration, so it fires in both hours."""
+    if not isinstance(trigger, CronTrigger):
+        return False
+    local = before.astimezone(moment.tzinfo)
+    return local.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,8 +131,8 @@ class KnowledgeMixin(StoreBase):
         return await self.require_knowledge(int(row["id"]))
 
     async def knowledge(self, item_id: int) -> KnowledgeItem | None:
-        rows = await self._db.fetchall(f"{_SELECT} WHERE k.id = ?", (item_id,))
-        return _item(rows[0]) if rows else None
+        rows = await self._db.fetchall(f"{SELECT_ITEMS} WHERE k.id = ?", (item_id,))
+        return item_from_row(rows[0]) if rows else None
 
     async def require_knowledge(self, item_id: int) -> KnowledgeItem:
         found = await self.knowledge(item_id)
@@ -160,10 +160,10 @@ class KnowledgeMixin(StoreBase):
             where.append("k.pinned = ?")
             params.append(int(pinned))
         rows = await self._db.fetchall(
-            f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY k.updated_at DESC, k.id DESC",
+            f"{SELECT_ITEMS} WHERE {' AND '.join(where)} ORDER BY k.updated_at DESC, k.id DESC",
             params,
         )
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     async def edit_knowledge(self, item_id: int, **changes: Any) -> KnowledgeItem:
         unknown = set(changes) - EDITABLE
@@ -211,7 +211,7 @@ class KnowledgeMixin(StoreBase):
             f" AND k.status IN ({', '.join('?' * len(statuses))}) ORDER BY rank LIMIT ?",
             (match, project, *statuses, limit),
         )
-        return [(_item(row), float(row["rank"])) for row in rows]
+        return [(item_from_row(row), float(row["rank"])) for row in rows]
 
     async def knowledge_version(self, project: str) -> tuple[int, int, str]:
         """(items, highest id, latest update) of a project: changes whenever an item is
@@ -247,7 +247,9 @@ class KnowledgeMixin(StoreBase):
                 )
 
 
-_SELECT = "SELECT k.*, p.name AS project FROM knowledge k JOIN projects p ON p.id = k.project_id"
+SELECT_ITEMS = (
+    "SELECT k.*, p.name AS project FROM knowledge k JOIN projects p ON p.id = k.project_id"
+)
 _SELECT_RANKED = (
     "SELECT k.*, p.name AS project, knowledge_fts.rank AS rank FROM knowledge_fts"
     " JOIN knowledge k ON k.id = knowledge_fts.rowid JOIN projects p ON p.id = k.project_id"
@@ -261,7 +263,7 @@ async def _project_id(tx: Any, project: str) -> int:
     return int(row["id"])
 
 
-def _item(row: sqlite3.Row) -> KnowledgeItem:
+def item_from_row(row: sqlite3.Row) -> KnowledgeItem:
     values = {f.name: row[f.name] for f in fields(KnowledgeItem)}
     values["tags"] = tuple(row["tags"].split()) if row["tags"] else ()
     values["pinned"] = bool(row["pinned"])

@@ -128,6 +128,19 @@ class OutboxMixin(StoreBase):
         row = await self._db.fetchone("SELECT state FROM outbox WHERE ref = ?", (ref,))
         return None if row is None else str(row["state"])
 
+    async def posted_message(self, ref: str) -> tuple[ConversationKey, str] | None:
+        """Where the post recorded under `ref` went and its platform message id (its
+        first message), once sent; None before that."""
+        row = await self._db.fetchone(
+            "SELECT platform, channel_id, thread_id, platform_message_id FROM outbox"
+            " WHERE ref = ? AND state = 'sent' AND platform_message_id IS NOT NULL",
+            (ref,),
+        )
+        if row is None:
+            return None
+        key = ConversationKey(row["platform"], row["channel_id"], row["thread_id"] or None)
+        return key, str(row["platform_message_id"])
+
 
 def _post(row: sqlite3.Row, *, recheck: bool = False) -> Post:
     return Post(

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from novabot.store.channels import ChannelsMixin
 from novabot.store.database import Database
+from novabot.store.digests import DigestsMixin
 from novabot.store.inbox import InboxMixin
 from novabot.store.knowledge import KnowledgeMixin
 from novabot.store.leases import LeasesMixin
@@ -36,6 +37,7 @@ class Store(
     SummariesMixin,
     SchedulesMixin,
     ScheduleRunsMixin,
+    DigestsMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
     pipelines, projects and their knowledge, conversation summaries, schedules.

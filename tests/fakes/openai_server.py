@@ -26,6 +26,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -265,7 +266,7 @@ class FakeOpenAI(LoopbackServer):
             reply, cut_after = reply.reply, reply.after
         if not isinstance(reply, Text | ToolCalls):
             raise TypeError(f"not a scripted reply: {reply!r}")
-        answer = self._resolve(reply)
+        answer = within_limit(self._resolve(reply), body.get("max_tokens"))
         if body.get("stream"):
             return await self._stream(request, body, answer, cut_after)
         if cut_after is not None:
@@ -370,3 +371,14 @@ class FakeOpenAI(LoopbackServer):
     @staticmethod
     async def _unknown(request: web.Request) -> web.Response:
         return error_response(404, f"Invalid URL ({request.method} {request.path})")
+
+
+def within_limit(answer: Answer, max_tokens: object) -> Answer:
+    """As the real API does with `max_tokens`: a text longer than the limit (a word a
+    token here) stops there, with finish_reason `length`."""
+    completion = int(answer.usage["completion_tokens"])
+    if not isinstance(max_tokens, int) or answer.content is None or completion <= max_tokens:
+        return answer
+    content = " ".join(answer.content.split()[:max_tokens])
+    usage = usage_json(int(answer.usage["prompt_tokens"]), max_tokens)
+    return replace(answer, content=content, usage=usage, cut_at_limit=True)

@@ -114,9 +114,13 @@ class Answer:
     calls: tuple[tuple[str, str, str], ...]  # (id, name, arguments JSON text)
     usage: JSON
     chunk_delay_s: float = 0.0
+    cut_at_limit: bool = False
+    """The answer was longer than the request's `max_tokens` and stops there."""
 
     @property
     def finish_reason(self) -> str:
+        if self.cut_at_limit:
+            return "length"
         return "tool_calls" if self.calls else "stop"
 
 

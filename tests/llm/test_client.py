@@ -161,3 +161,30 @@ async def test_card_model_and_temperature_are_sent(fake_openai: FakeOpenAI) -> N
         body = fake.requests[0].body
     assert (body["model"], body["temperature"]) == ("other", 0.2)
     assert json.dumps(body["messages"]) == json.dumps(USER)
+
+
+async def test_a_token_cap_stops_the_answer_where_it_is_spent(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(
+        ToolCalls([Call("lookup", {"q": "x"})]),  # 2 tokens (its arguments) of the cap of 8
+        Text("one two three four five six seven eight nine ten"),
+    )
+    calls: list[str] = []
+
+    async def lookup(q: str) -> str:
+        calls.append(q)
+        return "found"
+
+    llm = client(fake_openai)
+    answer = await llm.answer(USER, tools=[make_tool(lookup)], max_tokens=8)
+    await llm.close()
+    assert answer.capped and calls == ["x"]
+    assert answer.text == "one two three four five six"  # what the 6 tokens left allowed
+    assert [r.body["max_tokens"] for r in fake_openai.requests] == [8, 6]
+
+
+async def test_an_answer_within_its_cap_is_not_capped(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Text("short answer"))
+    llm = client(fake_openai)
+    answer = await llm.answer(USER, max_tokens=50)
+    await llm.close()
+    assert not answer.capped and answer.text == "short answer"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from novabot.schedules.triggers import (
+    DueSlots,
     ScheduleError,
     TriggerSpec,
     build,
@@ -103,3 +104,21 @@ def test_after_a_long_outage_nothing_runs_in_a_burst() -> None:
     assert due_slots(trigger, last=start, now=start + timedelta(minutes=5), catchup_s=60) == (
         due_slots(trigger, last=start, now=start, catchup_s=60)
     )
+
+
+def test_a_tick_in_the_repeated_hour_does_not_run_the_daily_slot_again() -> None:
+    # APScheduler fires 01:30 twice on the autumn change; the second tick finds no slot.
+    trigger = build(
+        TriggerSpec("cron", "30 1 * * *", "Europe/London"), now=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
+    second_tick = datetime(2026, 10, 25, 1, 31, tzinfo=UTC)  # 01:31 GMT
+    assert due_slots(trigger, last=first, now=second_tick, catchup_s=3600) == DueSlots(None, [])
+
+
+def test_an_interval_runs_in_both_of_the_repeated_hours() -> None:
+    start = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    trigger = build(TriggerSpec("every", "1h", "Europe/London"), now=start, start=start)
+    times = fire_times(trigger, start, count=3)
+    assert [t.astimezone(UTC).hour for t in times] == [0, 1, 2]
+    assert times[0].strftime("%H:%M") == times[1].strftime("%H:%M") == "01:30"

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
 from novabot.adapters.text import clean_text
 from novabot.core.bot import Bot
+from novabot.core.links import slack_message_link as archive_link
 from novabot.core.message import ConversationKey, Message
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,6 @@ def to_message(event: dict[str, Any], bot_user_id: str | None, thread: str | Non
         event_id=f"{channel}:{event['ts']}",
         link=archive_link(channel, str(event["ts"]), thread),
     )
-
-
-def archive_link(channel: str, ts: str, thread: str | None) -> str:
-    """Slack's permalink form for a message (it opens in the workspace of whoever clicks)."""
-    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
-    return f"{link}?thread_ts={thread}&cid={channel}" if thread and thread != ts else link
 
 
 def strip_mention(text: str, bot_user_id: str | None) -> str:
