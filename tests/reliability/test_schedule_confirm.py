@@ -1,7 +1,8 @@
 """The scheduler agent's confirm flow survives a crash: a `nova run` proposes a reminder
 and is SIGKILLed mid-answer; the restarted process answers the message again (offering the
-same proposal, not a second one); Confirm, clicked on the dead process's message, makes
-the schedule live exactly once, and every later click is told it was already confirmed."""
+same proposal, not a second one); nothing fires while it waits; Confirm, clicked on the
+dead process's message, makes the schedule live exactly once (the running scheduler takes
+it up and posts each slot once), and every later click is told it was already confirmed."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from tests.reliability.process import NovaProcess, stopped_at_exit
 
 ASK = "<@UBOT> @scheduler remind me every hour to stretch"
 PROPOSE = ToolCalls(
-    (Call("propose_schedule", {"trigger": "every", "when": "1h", "what": "reminder",
+    (Call("propose_schedule", {"trigger": "every", "when": "1s", "what": "reminder",
                                "text": "Stretch"}),)
 )  # fmt: skip
 SLOW_REPLY = Text("I proposed it: " + " ".join(f"w{n}" for n in range(40)), chunk_delay_s=0.25)
@@ -42,6 +43,10 @@ async def post(url: str, raw: str) -> int:
 def offers(fake: FakeSlack) -> list[dict[str, Any]]:
     """The messages with buttons, as users' clients still show them (later edits aside)."""
     return [copy.deepcopy(m) for m in fake.messages["C1"] if m.get("blocks")]
+
+
+def reminders(fake: FakeSlack) -> list[dict[str, Any]]:
+    return [m for m in fake.messages["C1"] if "Reminder: Stretch" in m.get("text", "")]
 
 
 def button(message: dict[str, Any], label: str) -> tuple[str, str]:
@@ -81,7 +86,8 @@ async def test_confirm_after_a_crash_makes_one_live_schedule_once(
     env = cli_env(tmp_path, fake_openai, NOVA_SLACK_BOT_TOKEN=fake_slack.token,
                   NOVA_SLACK_SIGNING_SECRET=SECRET, NOVA_SLACK_API_URL=fake_slack.api_url,
                   NOVA_HTTP_PORT=str(port), NOVA_SLACK_UPDATE_INTERVAL_S="0.2",
-                  NOVA_ADMINS="slack:UADMIN")  # fmt: skip
+                  NOVA_ADMINS="slack:UADMIN", NOVA_SCHEDULE_MIN_EVERY_S="1",
+                  NOVA_SCHEDULE_SYNC_S="0.3")  # fmt: skip
     url = f"http://127.0.0.1:{port}/slack/events"
     first, second = NovaProcess(tmp_path, env, "first"), NovaProcess(tmp_path, env, "second")
     # The first process proposes, then dies while its reply streams; the second answers
@@ -109,6 +115,7 @@ async def test_confirm_after_a_crash_makes_one_live_schedule_once(
         assert refused.args["user"] == "U3" and "someone else's proposal" in refused.args["text"]
         assert (await all_schedules(tmp_path / "nova.db"))[0].proposed
 
+        assert reminders(fake_slack) == []  # a proposal never fires
         await click(url, offered, "Confirm", "U1")  # on the dead process's message
         [update] = await eventually(lambda: edits_of(fake_slack, offered))
         assert "Confirmed #" in update.args["text"]
@@ -121,6 +128,11 @@ async def test_confirm_after_a_crash_makes_one_live_schedule_once(
         whispers = fake_slack.calls_to("chat.postEphemeral")[1:]
         assert all("already confirmed" in w.args["text"] for w in whispers)
         assert len(edits_of(fake_slack, offered)) == 1 and not edits_of(fake_slack, again)
+        await eventually(lambda: len(reminders(fake_slack)) >= 2, within=10)
         assert await second.stop() == 0
     [after] = await all_schedules(tmp_path / "nova.db")
     assert after.live and after.id == proposal.id
+    async with await Store.open(tmp_path / "nova.db") as store:
+        done = [r for r in await store.schedule_history(after.id) if r.status == "done"]
+    posted = reminders(fake_slack)
+    assert len(posted) == len(done) and {m["thread_ts"] for m in posted} == {"100.000001"}
