@@ -11,6 +11,7 @@ from typing import Protocol
 
 from apscheduler.triggers.base import BaseTrigger
 
+from novabot.core.access import OWNER_PLATFORM
 from novabot.core.message import ConversationKey
 from novabot.schedules.triggers import MIN_EVERY_S, ScheduleError, TriggerSpec, build, fire_times
 from novabot.store.projects import Project
@@ -20,7 +21,8 @@ SCHEDULE_KINDS = ("digest", "agent", "reminder")
 SCHEDULER_AGENT = "scheduler"
 """The agent that makes schedules: a scheduled job may not run it (no schedule makes
 schedules, so a job can never multiply itself)."""
-PLATFORMS = ("slack", "discord", "terminal")
+PLATFORMS = ("slack", "discord")
+"""Where `nova run` can post (the terminal is only there while someone types in it)."""
 PROMPT_LIMIT = 4000
 
 
@@ -125,6 +127,11 @@ class Planner:
         return schedule_id, times
 
     def _check_what(self, plan: Plan) -> None:
+        if plan.target.platform == OWNER_PLATFORM:
+            raise ScheduleError(
+                "a schedule posts in Slack or Discord: give --target slack:CHANNEL or "
+                "discord:CHANNEL"
+            )
         if plan.kind not in SCHEDULE_KINDS:
             raise ScheduleError(f"a schedule posts one of {', '.join(SCHEDULE_KINDS)}")
         if plan.max_tokens is not None and plan.max_tokens < 1:

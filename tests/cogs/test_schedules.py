@@ -112,6 +112,7 @@ async def test_the_target_defaults_to_this_thread(app: App) -> None:
         ("--every 1h --agent chat", "go together"),
         ("--every 1h --reminder hi --project airep", "go with --digest"),
         ("--every 1h --digest --target mastodon:C1", "is not a target"),
+        ("--every 1h --digest --target cli:main", "is not a target"),
         ("--every 1h --digest --max-tokens lots", "invalid int"),
         ("--every 1h --reminder 'unclosed", "no closing quotation"),
         ("--every 1h --digest --frequently", "unrecognized"),
@@ -410,3 +411,10 @@ async def test_with_no_admin_set_the_refusal_says_how_to_set_one(settings: Setti
     async with started_app(settings) as app:
         ok, text = await run(app, "schedule add --every 1h --digest", user=USER)
     assert not ok and "none is set" in text and f"NOVA_ADMINS=test:{USER}" in text
+
+
+async def test_the_terminal_is_no_target_a_schedule_can_post_to(app: App) -> None:
+    terminal = ConversationKey("cli", "main")
+    ok, text = await run(app, "schedule add --every 1h --reminder stretch", key=terminal)
+    assert not ok and "posts in Slack or Discord" in text
+    assert await app.store.schedules() == []
