@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 
 from novabot.erp.demo.master import Customer, Product, Row, money
 
@@ -68,15 +69,16 @@ class SalesBuilder:
         self.products = products
         self.customers = customers
         self.stocked = stocked
-        self.product_weights = [p.popularity for p in products]
-        self.customer_weights = [rng.paretovariate(1.3) for _ in customers]
+        # Cumulative weights, computed once: `choices(weights=…)` would redo it every call.
+        self.product_weights = list(accumulate(p.popularity for p in products))
+        self.customer_weights = list(accumulate(rng.paretovariate(1.3) for _ in customers))
         self.sales = Sales()
 
     def build(self, count: int) -> Sales:
         days = weekdays(self.reference - timedelta(days=HISTORY_DAYS - 1), self.reference)
         dates = sorted(self.rng.choice(days) for _ in range(count))
         for order_id, ordered in enumerate(dates, start=1):
-            customer = self.rng.choices(self.customers, weights=self.customer_weights)[0]
+            customer = self.rng.choices(self.customers, cum_weights=self.customer_weights)[0]
             self.order(order_id, ordered, customer)
         return self.sales
 
@@ -107,7 +109,7 @@ class SalesBuilder:
         size = self.rng.choices((1, 2, 3, 4, 5, 6), weights=(30, 25, 20, 12, 8, 5))[0]
         chosen: list[Product] = []
         for _ in range(size * 3):
-            product = self.rng.choices(self.products, weights=self.product_weights)[0]
+            product = self.rng.choices(self.products, cum_weights=self.product_weights)[0]
             if product not in chosen:
                 chosen.append(product)
             if len(chosen) == size:
