@@ -13,6 +13,7 @@ from novabot.config import Settings
 from novabot.erp.demo.generate import DEFAULT_SEED, DemoData, generate
 from novabot.erp.demo.writers import (
     DemoTargetError,
+    check_sqlite_target,
     is_postgres_url,
     masked,
     write_postgres,
@@ -56,11 +57,13 @@ async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def write_demo(target: str, seed: int, force: bool) -> tuple[DemoData, str]:
     """Generate and write; returns the data and what NOVA_ERP_DATABASE_URL should be."""
-    data = generate(seed)
     if is_postgres_url(target):
+        data = generate(seed)
         write_postgres(target, data, force=force)
         return data, target
     path = Path(target).expanduser()
+    check_sqlite_target(path, force=force)  # before the work, not after
+    data = generate(seed)
     write_sqlite(path, data, force=force)
     return data, str(path.resolve())
 

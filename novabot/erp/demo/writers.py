@@ -54,11 +54,16 @@ def sqlite_value(value: object) -> object:
     return value
 
 
-def write_sqlite(path: Path, data: DemoData, *, force: bool = False) -> None:
+def check_sqlite_target(path: Path, *, force: bool = False) -> None:
+    """Refuse a folder, and a file with something in it unless `force`."""
     if path.is_dir():
         raise DemoTargetError(f"{path} is a folder; give a file name such as {path}/erp-demo.db")
     if path.exists() and path.stat().st_size > 0 and not force:
         raise DemoTargetError(f"{path} already exists and is not empty; add --force to replace it")
+
+
+def write_sqlite(path: Path, data: DemoData, *, force: bool = False) -> None:
+    check_sqlite_target(path, force=force)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
