@@ -77,8 +77,10 @@ def report(data: DemoData, target: str, elapsed: float, url: str) -> str:
     counts = data.counts()
     width = max(len(name) for name in counts)
     lines += [f"  {name:<{width}}  {count:>6,}" for name, count in counts.items()]
-    lines += [
-        "Point the ERP agents at it (PostgreSQL: better with a read-only role, see README):",
-        f"NOVA_ERP_DATABASE_URL={url}",
-    ]
+    advice = "Point the ERP agents at it"
+    if is_postgres_url(url):
+        advice += ", better through a read-only role (see README)"
+    if masked(url) != url:
+        advice += "; put the password back in place of ***"
+    lines += [f"{advice}:", f"NOVA_ERP_DATABASE_URL={masked(url)}"]
     return "\n".join(lines)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from novabot.cli.erp import report
+from novabot.erp.demo.generate import generate
 from tests.cli.conftest import Nova
 from tests.cli.test_main import assert_one_line_error, nova
 from tests.conftest import cli_env
@@ -81,3 +83,11 @@ def test_an_unreachable_postgres_is_one_line(nova_here: Nova) -> None:
     assert code == 2 and out == ""
     assert err.startswith("nova: PostgreSQL at postgresql://nova:***@127.0.0.1:1/erp: ")
     assert err.count("\n") == 1 and "secret" not in err
+
+
+def test_the_report_never_shows_a_password() -> None:
+    url = "postgresql://writer:s3cret@db.internal:5432/erp"
+    text = report(generate(scale=0.05), url, 1.25, url)
+    assert "s3cret" not in text
+    assert "NOVA_ERP_DATABASE_URL=postgresql://writer:***@db.internal:5432/erp" in text
+    assert "read-only role" in text and "in 1.2 s" in text

@@ -64,14 +64,15 @@ def check_sqlite_target(path: Path, *, force: bool = False) -> None:
 
 def write_sqlite(path: Path, data: DemoData, *, force: bool = False) -> None:
     check_sqlite_target(path, force=force)
+    partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
         partial.unlink(missing_ok=True)
         with closing(sqlite3.connect(partial, isolation_level=None)) as conn:
             load_sqlite(conn, data)
         os.replace(partial, path)
     except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
         raise DemoTargetError(f"cannot write {path}: {exc}") from None
 
 
