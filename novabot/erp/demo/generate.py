@@ -41,8 +41,8 @@ def generate(seed: int = DEFAULT_SEED, *, scale: float = 1.0) -> DemoData:
     rng = random.Random(seed)
     reference = REFERENCE_DATE
     products = master.make_products(rng)
-    stock = master.stock_rows(rng, products)
-    stocked = {(int(str(row[0])), int(str(row[1]))) for row in stock}
+    stock = master.make_stock(rng, products)
+    stocked = {(row.product_id, row.warehouse_id) for row in stock}
     customers, customer_rows = master.make_customers(rng, CUSTOMERS, reference)
     trades, supplier_rows = master.make_suppliers(rng, SUPPLIERS)
     offers = master.make_offers(rng, products, trades)
@@ -57,7 +57,7 @@ def generate(seed: int = DEFAULT_SEED, *, scale: float = 1.0) -> DemoData:
     rows: dict[str, list[Row]] = {
         "products": master.product_rows(products),
         "warehouses": list(master.WAREHOUSES),
-        "stock": stock,
+        "stock": [row.row() for row in stock],
         "stock_movements": movement_rows(reference, stock, sales.movements + receipts),
         "customers": customer_rows,
         "suppliers": supplier_rows,

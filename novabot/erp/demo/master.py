@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -94,10 +94,23 @@ def product_rows(products: list[Product]) -> list[Row]:
     return rows
 
 
-def stock_rows(rng: random.Random, products: list[Product]) -> list[Row]:
+@dataclass(frozen=True)
+class Stock:
+    product_id: int
+    warehouse_id: int
+    bin: str
+    on_hand: int
+    reorder_point: int
+    reorder_qty: int
+
+    def row(self) -> Row:
+        return astuple(self)
+
+
+def make_stock(rng: random.Random, products: list[Product]) -> list[Stock]:
     """Every product in the main warehouse, most in the depots; about one row in ten
     below its reorder point (a few at zero)."""
-    rows: list[Row] = []
+    stock: list[Stock] = []
     for product in products:
         aisle = "ABCDEFGHJKLMNPQR"[hash_category(product.category) % 16]
         for warehouse_id, share in ((1, 1.0), (2, 0.6), (3, 0.5)):
@@ -110,8 +123,10 @@ def stock_rows(rng: random.Random, products: list[Product]) -> list[Row]:
             else:
                 on_hand = reorder_point + rng.randint(1, reorder_qty * 2)
             bin_code = f"{aisle}{rng.randint(1, 24):02d}-{rng.randint(1, 5)}"
-            rows.append((product.id, warehouse_id, bin_code, on_hand, reorder_point, reorder_qty))
-    return rows
+            stock.append(
+                Stock(product.id, warehouse_id, bin_code, on_hand, reorder_point, reorder_qty)
+            )
+    return stock
 
 
 def hash_category(category: str) -> int:

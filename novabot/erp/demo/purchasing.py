@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
 
-from novabot.erp.demo.master import Offer, Product, Row, money
+from novabot.erp.demo.master import Offer, Product, Row, Stock, money
 from novabot.erp.demo.sales import HISTORY_DAYS, Movement, next_weekday, weekdays
 
 LEDGER_DAYS = 90
@@ -70,7 +70,7 @@ class PurchasingBuilder:
             orders.append(Order(supplier, warehouse, self.rng.choice(days), "", lines))
         return orders
 
-    def reorders(self, stock: list[Row]) -> list[Order]:
+    def reorders(self, stock: list[Stock]) -> list[Order]:
         """Open orders for about half of the rows below their reorder point, from the
         cheapest supplier, placed in the last ten days."""
         cheapest: dict[int, Offer] = {}
@@ -79,14 +79,12 @@ class PurchasingBuilder:
             if best is None or offer.cents < best.cents:
                 cheapest[offer.product_id] = offer
         grouped: dict[tuple[int, int], list[tuple[Offer, int]]] = {}
-        for product_id, warehouse_id, _bin, on_hand, point, quantity in stock:
-            assert isinstance(product_id, int) and isinstance(warehouse_id, int)
-            assert isinstance(on_hand, int) and isinstance(point, int) and isinstance(quantity, int)
-            if on_hand >= point or self.rng.random() < 0.5:
+        for row in stock:
+            if row.on_hand >= row.reorder_point or self.rng.random() < 0.5:
                 continue
-            offer = cheapest[product_id]
-            key = (offer.supplier_id, warehouse_id)
-            grouped.setdefault(key, []).append((offer, max(offer.min_order_qty, quantity)))
+            offer = cheapest[row.product_id]
+            key = (offer.supplier_id, row.warehouse_id)
+            grouped.setdefault(key, []).append((offer, max(offer.min_order_qty, row.reorder_qty)))
         recent = weekdays(self.reference - timedelta(days=10), self.reference)
         return [
             Order(supplier, warehouse, self.rng.choice(recent), "sent", lines)
@@ -140,7 +138,7 @@ def purchase_rows(
     return heads, lines, receipts
 
 
-def movement_rows(reference: date, stock: list[Row], events: list[Movement]) -> list[Row]:
+def movement_rows(reference: date, stock: list[Stock], events: list[Movement]) -> list[Row]:
     """The last 90 days of each stock row: a count, its movements, and any write-off."""
     first = reference - timedelta(days=LEDGER_DAYS - 1)
     recent: dict[tuple[int, int], list[Movement]] = {}
@@ -148,9 +146,8 @@ def movement_rows(reference: date, stock: list[Row], events: list[Movement]) -> 
         if event.moved_on >= first:
             recent.setdefault((event.product_id, event.warehouse_id), []).append(event)
     ledger: list[Movement] = []
-    for product_id, warehouse_id, _bin, on_hand, *_ in stock:
-        assert isinstance(product_id, int) and isinstance(warehouse_id, int)
-        assert isinstance(on_hand, int)
+    for row in stock:
+        product_id, warehouse_id, on_hand = row.product_id, row.warehouse_id, row.on_hand
         moves = recent.get((product_id, warehouse_id), [])
         running = list(accumulate(move.quantity for move in moves))
         # Enough at the count that the shelf never goes below zero, and at least what the
