@@ -17,6 +17,7 @@ from novabot.adapters import terminal
 from novabot.adapters.text import clean_text
 from novabot.agents.cards import CardError
 from novabot.cli import db as db_cli
+from novabot.cli import erp as erp_cli
 from novabot.cli import knowledge as knowledge_cli
 from novabot.cli import pipeline as pipeline_cli
 from novabot.cli import projects as projects_cli
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     projects_cli.add_commands(commands)
     knowledge_cli.add_commands(commands)
     schedules_cli.add_commands(commands)
+    erp_cli.add_commands(commands)
     return parser
 
 

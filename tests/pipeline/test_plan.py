@@ -76,6 +76,7 @@ def test_plan_files_in_json_and_yaml(tmp_path: Path) -> None:
 def test_shipped_templates_are_valid_and_take_the_task() -> None:
     folder = shipped_cards_dir() / "pipelines"
     agents = {"chat", "translator", "summarizer", "proofreader"}
+    agents |= {"erp-sales", "erp-inventory", "erp-finance", "erp-purchasing"}
     for path in folder.glob("*.yaml"):
         chosen = load_template(path.stem, folder, "the quarterly report: sales: up")
         validate_plan(chosen, agents, max_steps=12)
