@@ -4,12 +4,12 @@ gave, so what the extractor hands back is known to fit (the model fixes what doe
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import validator_for
-from pydantic import Field
+from pydantic import BaseModel, Field
 from referencing.exceptions import Unresolvable
 
 if TYPE_CHECKING:
@@ -65,12 +65,19 @@ def check(document_text: str, schema_text: str) -> str:
     return f"invalid: {len(problems)} problem(s)\n" + "\n".join(lines)
 
 
-async def validate_json(
-    document: Annotated[str, Field(description="The JSON document, as JSON text")],
-    schema: Annotated[str, Field(description="The JSON Schema the user gave, as JSON text")],
-) -> str:
+class ValidateJson(BaseModel):
+    """A JSON document and the JSON Schema to check it against."""
+
+    # The model calls the second argument `schema`; a pydantic field may not be named so.
+    document: str = Field(description="The JSON document, as JSON text")
+    json_schema: str = Field(
+        alias="schema", description="The JSON Schema the user gave, as JSON text"
+    )
+
+
+async def validate_json(arguments: ValidateJson) -> str:
     """Check a JSON document against a JSON Schema; lists every problem with its place."""
-    return check(document, schema)
+    return check(arguments.document, arguments.json_schema)
 
 
 async def setup(nova: CogSetup) -> None:
