@@ -59,10 +59,10 @@ def policy_of(settings: FetchSettings) -> AddressPolicy:
 
 async def fetch_page(url: str, settings: FetchSettings) -> Page:
     """Fetch `url` and extract its readable text; a `FetchError` says in one line why not."""
-    target = checked_url(url)
+    target = checked_target(url, policy_of(settings))
     try:
         async with asyncio.timeout(settings.timeout_s):
-            body = await fetch_body(target, settings)
+            body = await _fetch_body(target, settings)
     except TimeoutError:
         raise FetchError(f"timed out after {settings.timeout_s:g} s") from None
     extracted = await asyncio.to_thread(extract, body)
@@ -71,6 +71,16 @@ async def fetch_page(url: str, settings: FetchSettings) -> Page:
     return Page(
         str(body.url), url, extracted.title, kind, text, len(extracted.text), extracted.pages
     )
+
+
+def checked_target(text: str, policy: AddressPolicy) -> URL:
+    """The URL, if it is http(s) and its host is no refused address (names are checked
+    when the connection resolves them); done before every request, redirects included."""
+    url = checked_url(text)
+    assert url.host is not None  # checked_url made sure
+    if _is_address(url.host):
+        policy.check(url.host, [url.host])
+    return url
 
 
 def checked_url(text: str) -> URL:
@@ -85,27 +95,26 @@ def checked_url(text: str) -> URL:
     return url
 
 
-async def fetch_body(url: URL, settings: FetchSettings) -> Body:
+async def _fetch_body(url: URL, settings: FetchSettings) -> Body:
     """GET the URL, following at most MAX_REDIRECTS redirects, each checked like the first."""
     policy = policy_of(settings)
     connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy), use_dns_cache=False)
     # trust_env off: a proxy from the environment would connect on our behalf, unchecked.
     async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
         for _ in range(MAX_REDIRECTS + 1):
-            assert url.host is not None  # checked_url made sure
-            policy.check(url.host, [url.host] if _is_address(url.host) else [])
             try:
                 async with session.get(url, headers=_HEADERS, allow_redirects=False) as response:
                     if response.status in _REDIRECTS and "Location" in response.headers:
-                        url = checked_url(str(url.join(URL(response.headers["Location"]))))
+                        location = url.join(URL(response.headers["Location"]))
+                        url = checked_target(str(location), policy)
                         continue
-                    return await read_body(response, settings.max_bytes)
+                    return await _read_body(response, settings.max_bytes)
             except aiohttp.ClientError as exc:
                 raise FetchError(f"could not fetch {url.host}: {_reason(exc)}") from None
     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
 
 
-async def read_body(response: aiohttp.ClientResponse, max_bytes: int) -> Body:
+async def _read_body(response: aiohttp.ClientResponse, max_bytes: int) -> Body:
     if response.status in (404, 410):
         raise FetchError(f"not found (HTTP {response.status})")
     if response.status in (401, 403):
