@@ -37,6 +37,7 @@ _CHROME_NAMES = re.compile(
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _WHITESPACE = re.compile(r"\s+")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _NO_TITLE = "[no-title]"  # readability's stand-in when a page has no <title>
 
@@ -57,7 +58,7 @@ def tidy(text: str) -> str:
 
 def html_text(body: bytes, charset: str | None) -> Extracted:
     """The main text and title of an HTML page (boilerplate left out)."""
-    source: str | bytes = body.decode(charset, errors="replace") if charset else body
+    source = _decoded(body, charset)
     try:
         document = Document(without_chrome(source))
         title = document.short_title() or document.title()
@@ -69,6 +70,20 @@ def html_text(body: bytes, charset: str | None) -> Extracted:
     if not text:
         raise FetchError("the page has no readable text")
     return Extracted("" if title == _NO_TITLE else tidy(title), text)
+
+
+def _decoded(body: bytes, charset: str | None) -> str | bytes:
+    """Text when the charset is known or the body is UTF-8; else the bytes, for lxml to
+    read the page's own <meta charset> (it would take UTF-8 for Latin-1 otherwise)."""
+    if charset:
+        text = body.decode(charset, errors="replace")
+    else:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+    # lxml refuses text that still declares an encoding (XHTML's <?xml … encoding=…?>).
+    return _XML_DECLARATION.sub("", text, count=1)
 
 
 def without_chrome(source: str | bytes) -> str:
@@ -96,7 +111,7 @@ def _is_chrome(element: lxml.html.HtmlElement) -> bool:
     if element.tag not in ("header", "footer") and not _CHROME_NAMES.search(named):
         return False
     # A page's own header or footer, or a named widget, unless it holds the article.
-    return not any(element.iter("main", "article", "h1"))
+    return next(element.iter("main", "article", "h1"), None) is None
 
 
 def _element_text(html: str) -> str:
