@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 def page_report(page: Page) -> str:
     """The tool's answer: where the text came from, then the text."""
-    kind = f"PDF, {page.pages} pages" if page.pages is not None else page.kind
+    kind = page.kind
+    if page.pages is not None:
+        kind += f", {page.pages} page{'s' if page.pages != 1 else ''}"
     lines = [f"URL: {page.url}", f"Title: {page.title or '(none)'}", f"Kind: {kind}"]
     if page.url != page.requested:
         lines.append(f"Requested: {page.requested} (redirected)")
