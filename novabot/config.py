@@ -15,6 +15,7 @@ from pydantic import (
     AliasChoices,
     BaseModel,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     ValidationError,
     field_validator,
@@ -149,6 +150,30 @@ class ScheduleSettings(BaseModel):
     """A run's token cap when its schedule sets none."""
 
 
+class FetchSettings(BaseModel):
+    """`NOVA_FETCH_*`: how the summarizer's `fetch_url` reads a web page or PDF."""
+
+    allow_private: bool = False
+    """Allow private, loopback and link-local addresses (an intranet wiki, tests); off, a
+    URL that resolves to one, before or after a redirect, is refused."""
+    allow_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    """Networks reachable even when private ones are not (`10.1.2.0/24,fd00::/64`): an
+    intranet wiki without opening every private address."""
+    max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
+    """A body larger than this is refused, not cut (a cut PDF cannot be read)."""
+    timeout_s: Annotated[float, Field(gt=0)] = 15.0
+    """For the whole fetch, redirects included."""
+    max_chars: Annotated[int, Field(ge=500)] = 12_000
+    """How much extracted text reaches the model (about 3,000 tokens by default)."""
+
+    @field_validator("allow_networks", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class HTTPSettings(BaseModel):
     """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode)."""
 
@@ -258,6 +283,7 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
     http: HTTPSettings = Field(default_factory=HTTPSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
@@ -341,7 +367,7 @@ class Settings(BaseSettings):
         return self.log.file or self.db_path.parent / "nova.log"
 
 
-GROUPS = ("llm", "pipeline", "router", "http", "slack", "discord", "log")
+GROUPS = ("llm", "pipeline", "router", "fetch", "http", "slack", "discord", "log")
 FLAT_NAMES: dict[str, tuple[str, str]] = {
     f"{group}_{field}": (group, field)
     for group in GROUPS

@@ -234,7 +234,7 @@ async def test_a_bind_mistake_is_answered_privately(
 
 
 async def test_agent_names_autocomplete(nova_discord: RunningDiscord) -> None:
-    option = {"type": 3, "name": "agent", "value": "tra", "focused": True}
+    option = {"type": 3, "name": "agent", "value": "tran", "focused": True}
     prompt = {"type": 3, "name": "prompt", "value": "x"}
     await nova_discord.fake.dispatch(
         "INTERACTION_CREATE",
