@@ -278,6 +278,9 @@ class Settings(BaseSettings):
     """When set, Nova answers only these users (and admins); others get one private line."""
     allowed_channels: PlatformIds = frozenset()
     """When set, Nova answers only in these channels (a DM is a channel too)."""
+    prices_file: Path | None = None
+    """The model price table the ops agent costs tokens with (USD per 1M input/output
+    tokens); default: the shipped `deploy/prices.yaml`."""
 
     llm: LLMSettings = Field(default_factory=LLMSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)

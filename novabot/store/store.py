@@ -13,6 +13,7 @@ from novabot.store.knowledge import KnowledgeMixin
 from novabot.store.leases import LeasesMixin
 from novabot.store.messages import MessagesMixin
 from novabot.store.migrations import LATEST_VERSION, migrate, newer_schema_error, user_version
+from novabot.store.ops import OpsMixin
 from novabot.store.outbox import OutboxMixin
 from novabot.store.pipelines import PipelinesMixin
 from novabot.store.projects import ProjectsMixin
@@ -38,6 +39,7 @@ class Store(
     SchedulesMixin,
     ScheduleRunsMixin,
     DigestsMixin,
+    OpsMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
     pipelines, projects and their knowledge, conversation summaries, schedules.
