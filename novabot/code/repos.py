@@ -64,10 +64,10 @@ class CodeRepos:
         )
         if result.code != 0:
             reason = result.first_error or "git rev-parse failed"
-            raise CodeError(f"{where}: is not a git repository with a work tree ({reason})")
+            raise CodeError(f"{where}: is not the top level of a git work tree ({reason})")
         top = _directory(Path(result.out.strip()), where)
         if top != root:
-            raise CodeError(f"{where}: is inside the git repository {top}; name its top level")
+            raise CodeError(f"{where}: is not the top level of a git work tree ({top} is)")
         return root
 
     async def problems(self) -> list[str]:
