@@ -92,14 +92,9 @@ async def _read_capped(stream: asyncio.StreamReader, cap: int, *, drain: bool = 
     """Up to cap + 1 bytes (one more tells the caller there was more); with `drain`, read
     on to the end, discarding, so the writer never blocks."""
     data = bytearray()
-    while True:
-        chunk = await stream.read(65536)
-        if not chunk:
-            break
+    while chunk := await stream.read(65536):
         if len(data) <= cap:
             data.extend(chunk)
-        elif not drain:
-            break
         if len(data) > cap and not drain:
             break
     return bytes(data[: cap + 1])

@@ -73,10 +73,10 @@ class CodeReader:
         flags = ["-i"] if ignore_case else []
         args = ["grep", "-z", "-n", "-I", "-E", "--full-name", *flags, "-e", pattern]
         result = await self.git(repo, [*args, "--", *spec, *secret_excludes()], SEARCH_BYTES)
-        if result.code == 1 and not result.out:
-            return f"{repo.name}: no matches for /{pattern}/"
-        _raise_for(result, f"cannot search for /{pattern[:80]}/")
+        _raise_for(result, f"cannot search for /{pattern[:80]}/", allowed=(0, 1))
         matches = _matches(result.out)
+        if not matches:
+            return f"{repo.name}: no matches for /{pattern}/"
         cut = result.truncated or len(matches) > MAX_MATCHES
         lines = [f"{repo.name}: matches for /{pattern}/", *matches[:MAX_MATCHES]]
         if cut:
@@ -157,8 +157,11 @@ class CodeReader:
         return f"{repo.name}:{relative} lines {start}-{end}{note}\n{result.out.rstrip()}"
 
 
-def _raise_for(result: GitOutput, doing: str = "git failed") -> None:
-    if result.code != 0 and not result.truncated:
+def _raise_for(
+    result: GitOutput, doing: str = "git failed", allowed: tuple[int, ...] = (0,)
+) -> None:
+    """A CodeError naming git's own complaint, unless git succeeded or was stopped by us."""
+    if result.code not in allowed and not result.truncated:
         raise CodeError(f"{doing}: {result.first_error or f'exit status {result.code}'}")
 
 
