@@ -7,6 +7,7 @@ When the `NOVA_LLM_*` endpoint settings are unset, the ecosystem's `OPENAI_API_K
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -225,6 +226,40 @@ class DiscordSettings(BaseModel):
         return value
 
 
+REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _repo_entries(value: object) -> object:
+    """`nova=/srv/nova,site=~/site` → {"nova": Path, "site": Path}; the shape is checked
+    here (at start), whether each path is a git repository when a tool first uses it."""
+    if not isinstance(value, str):
+        return value
+    repos: dict[str, Path] = {}
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        name, equals, path = (piece.strip() for piece in entry.partition("="))
+        if not equals or not path:
+            raise ValueError(f"'{entry}' is not name=path (e.g. nova=/srv/nova)")
+        if not REPO_NAME.match(name):
+            raise ValueError(f"'{name}' is not a repository name (letters, digits, . _ -)")
+        if name.lower() in {known.lower() for known in repos}:
+            raise ValueError(f"'{name}' is named twice")
+        repos[name] = Path(path).expanduser().absolute()
+    return repos
+
+
+class CodeSettings(BaseModel):
+    """`NOVA_CODE_*`: the git repositories code-reader and code-reviewer may read."""
+
+    repos: Annotated[dict[str, Path], NoDecode] = Field(default_factory=dict)
+    """`name=path,name2=path2`; each path is the top level of a git work tree."""
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    """How long one git command may run before it is stopped (a slow regex, say)."""
+
+    _entries = field_validator("repos", mode="before")(_repo_entries)
+
+
 class LogSettings(BaseModel):
     """`NOVA_LOG_*`."""
 
@@ -291,6 +326,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    code: CodeSettings = Field(default_factory=CodeSettings)
 
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
@@ -370,7 +406,18 @@ class Settings(BaseSettings):
         return self.log.file or self.db_path.parent / "nova.log"
 
 
-GROUPS = ("llm", "pipeline", "router", "fetch", "http", "slack", "discord", "log")
+GROUPS = (
+    "llm",
+    "pipeline",
+    "router",
+    "fetch",
+    "code",
+    "schedule",
+    "http",
+    "slack",
+    "discord",
+    "log",
+)
 FLAT_NAMES: dict[str, tuple[str, str]] = {
     f"{group}_{field}": (group, field)
     for group in GROUPS
