@@ -99,7 +99,9 @@ async def test_postgres_writes_and_session_changes_are_refused(
     before = engine.snapshot()
     line = await refused(engine, sql)
     if "SET " not in sql:  # a SET runs, returns nothing, and dies with its session
-        assert any(why in line for why in ("read-only transaction", "read-write mode", "block")), line
+        assert any(why in line for why in ("read-only transaction", "read-write mode", "block")), (
+            line
+        )
     assert engine.snapshot() == before
 
 
