@@ -99,7 +99,8 @@ async def test_cli_scores_labelled_cases_against_the_shipped_agents(tmp_path: Pa
     assert (data["n_in_scope"], data["n_oos"]) == (4, 1)
     for key in ("in_scope_accuracy", "oos_recall", "oos_precision"):
         assert isinstance(data[key], float) and 0.0 <= data[key] <= 1.0, key
-    # chat, project, proofreader, scheduler, scribe, summarizer, translator; not the planner
-    assert data["agents"] == 7
+    # chat, project, proofreader, scheduler, scribe, summarizer, translator and the five
+    # erp-* agents; not the planner
+    assert data["agents"] == 12
     assert data["in_scope_accuracy"] >= 0.75
     assert_one_line_error(rejected, f"{unknown}:3:", "no agent named 'poet'", "translator")
