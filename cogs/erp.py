@@ -130,12 +130,9 @@ class Erp:
             )  # fmt: skip
             self.show(sql, exc.prefix)
             return exc.line
-        log.info(
-            "erp query by %s in %s: %d rows%s in %s: %s",
-            agent, key, len(result.rows), " (truncated)" if result.truncated else "",
-            milliseconds(result.elapsed_s), one_line(sql, LOGGED_SQL_LIMIT),
-        )  # fmt: skip
-        self.show(sql, outcome(result))
+        what = outcome(result)
+        log.info("erp query by %s in %s: %s: %s", agent, key, what, one_line(sql, LOGGED_SQL_LIMIT))
+        self.show(sql, what)
         return render_result(result, self.limits)
 
     def show(self, sql: str, what: str) -> None:
