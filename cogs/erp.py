@@ -119,6 +119,9 @@ class Erp:
             db, _ = await self.database(key)
         except NotConfigured as exc:
             return str(exc)
+        except ErpError as exc:  # a stored URL Nova cannot use
+            log.warning("erp query by %s in %s: %s", agent, key, exc)
+            return exc.line
         started = time.monotonic()
         try:
             result = await db.query(sql)

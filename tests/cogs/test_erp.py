@@ -5,6 +5,7 @@ and the answer carries the queries it ran."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from novabot.app import App, started_app
 from novabot.config import Settings
 from novabot.core.bot import Outcome
 from novabot.core.message import ConversationKey, Message
+from novabot.llm.metering import charged_to
 from tests.erp.erp_data import create_sqlite, snapshot_sqlite
 from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
 from tests.helpers import RecordingResponder
@@ -131,7 +133,7 @@ async def test_the_projects_database_wins_over_the_default(
     app: App, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     own = create_sqlite(tmp_path / "own.db")
-    with __import__("sqlite3").connect(own) as conn:
+    with sqlite3.connect(own) as conn:
         conn.execute("UPDATE stock SET on_hand = 1000 WHERE product_id = 1")
     await app.store.create_project("sweep")
     await app.store.set_project_erp_url("sweep", f"sqlite:///{own}")
@@ -168,3 +170,21 @@ async def test_a_truncated_result_says_so_to_the_model(app: App, fake_openai: Fa
     assert result[0].startswith("100 rows in ") and "TRUNCATED" in result[0]
     assert len(result) == 102  # the line, the header, 100 rows
     assert "— 100 rows (truncated)" in responder.texts[0]
+
+
+async def test_a_pipeline_step_reads_its_conversations_project_database(
+    app: App, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No turn (a pipeline step, a scheduled job): the charge names the conversation."""
+    own = create_sqlite(tmp_path / "own.db")
+    with sqlite3.connect(own) as conn:
+        conn.execute("DELETE FROM payments")
+    await app.store.create_project("sweep")
+    await app.store.set_project_erp_url("sweep", f"sqlite:///{own}")
+    await app.store.bind_project("test", "C1", "sweep")
+    tool = app.registry.tools["erp_query"]
+    arguments = '{"sql": "SELECT count(*) AS n FROM payments"}'
+    with caplog.at_level(logging.INFO, logger="cogs.erp"), charged_to("erp-finance", key=KEY):
+        assert (await tool.call(arguments)).splitlines()[-1] == "0"  # the project's database
+    assert (await tool.call(arguments)).splitlines()[-1] == "1"  # nobody's: the default
+    assert "erp query by erp-finance in test:C1: 1 row" in caplog.text
