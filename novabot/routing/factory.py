@@ -13,6 +13,7 @@ from novabot.config import Settings
 from novabot.llm.client import LLM
 from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
 from novabot.routing.lexical import LexicalMatcher
+from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
 from novabot.routing.scope import ScopeMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
@@ -44,11 +45,13 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
     if settings.router.backend == "lexical":
         return LexicalMatcher(cards, threshold=settings.router.lexical_threshold)
     started = time.perf_counter()
+    extra = [settings.prompts_dir] if settings.prompts_dir else []
     matcher = SemanticMatcher.from_cards(
         cards,
         build_embedder(settings),
         EmbeddingCache(settings.embedding_cache_dir),
         threshold=settings.router.threshold,
+        outside=outside_requests(extra),
     )
     log.info(
         "semantic router ready: %d agents, backend %s, threshold %.3f, %.2f s",

@@ -22,7 +22,11 @@ from novabot.routing.embedding import Embedder, EmbeddingCache, cache_key
 from novabot.routing.rules import RouteRule
 from novabot.routing.scope import Candidate
 from novabot.routing.semantic import logreg
-from novabot.routing.semantic.calibration import stratified_fold_ids, threshold_for_acceptance
+from novabot.routing.semantic.calibration import (
+    stratified_fold_ids,
+    threshold_for_acceptance,
+    threshold_for_recall,
+)
 from novabot.routing.semantic.subscopes import SUBSCOPE_SIZE, split_into_subscopes
 from novabot.routing.semantic.tfidf import TfidfVocabulary
 
@@ -31,6 +35,10 @@ DOES_NOT_SHARPNESS = 10.0
 ACCEPTED_EXAMPLES = 0.95
 """A learnt threshold still accepts this share of held-out example requests."""
 MAX_THRESHOLD = 0.9
+OUTSIDE_RECALL = 0.8
+"""With `outside` requests, the threshold rejects this share of held-out ones (no more)."""
+OUTSIDE = "(outside)"
+"""The class of requests no agent takes (never a card name: names are lowercase words)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,8 @@ class SemanticMatcher:
         probabilities = self.model.probabilities(vector, [text])[0]
         scored = []
         for agent, probability in zip(self.model.labels, probabilities, strict=True):
+            if agent == OUTSIDE:
+                continue  # what it takes is what no agent gets: a lower score for each
             boundary = self.boundaries.get(agent)
             factor = boundary.factor(vector[0]) if boundary else 1.0
             scored.append(Candidate(agent, round(float(probability) * factor, 4)))
@@ -133,8 +143,13 @@ class SemanticMatcher:
         cache: EmbeddingCache | None = None,
         *,
         threshold: float | None = None,
+        outside: Sequence[str] = (),
     ) -> SemanticMatcher:
-        """Embed the cards (from the cache when unchanged), train, and set thresholds."""
+        """Embed the cards (from the cache when unchanged), train, and set thresholds.
+
+        `outside` are requests that belong to no agent (outside.py): learnt as a class of
+        their own, so a message like them leaves every agent a low score.
+        """
         texts, labels, boundaries = [], [], {}
         vectors = []
         for card in cards:
@@ -144,6 +159,10 @@ class SemanticMatcher:
             texts += does
             labels += [card.name] * len(does)
             boundaries[card.name] = Boundary(embedded[: len(does)], embedded[len(does) :])
+        if outside and cards:
+            vectors.append(_embed_card(embedder, cache, list(outside), []))
+            texts += outside
+            labels += [OUTSIDE] * len(outside)
         matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension))
         model = ScopeModel.train(texts, labels, matrix)
         if threshold is None:
@@ -158,27 +177,34 @@ def card_texts(card: ScopeCard) -> tuple[list[str], list[str]]:
 
 
 def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray) -> float:
-    """A threshold that held-out example requests clear `ACCEPTED_EXAMPLES` of the time.
+    """A threshold learnt from held-out requests: each fold is scored by a model trained
+    without it, so it reflects how sure the router is about requests it has not seen.
 
-    Each fold's examples are scored by a model trained without them, so the threshold
-    reflects how sure the router is about requests it has not seen, not ones it memorised.
+    It accepts `ACCEPTED_EXAMPLES` of the agents' held-out examples; with `outside`
+    requests among them it is only as high as rejecting `OUTSIDE_RECALL` of those needs.
     """
     counts = {label: labels.count(label) for label in set(labels)}
     folds = min(5, min(counts.values(), default=0))
     if len(counts) < 2 or folds < 2:
         return 0.0
     fold_of = stratified_fold_ids(labels, folds)
-    held_out_scores = []
+    accepted, outside = [], []
     for fold in range(folds):
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
         model = ScopeModel.train(
             [texts[i] for i in train.tolist()], [labels[i] for i in train.tolist()], vectors[train]
         )
         probabilities = model.probabilities(vectors[test], [texts[i] for i in test.tolist()])
+        agents = np.array([label != OUTSIDE for label in model.labels])
         for row, i in zip(probabilities, test.tolist(), strict=True):
-            if model.labels[int(np.argmax(row))] == labels[i]:
-                held_out_scores.append(float(np.max(row)))
-    learnt = threshold_for_acceptance(np.array(held_out_scores), ACCEPTED_EXAMPLES)
+            best = float(np.max(row[agents]))
+            if labels[i] == OUTSIDE:
+                outside.append(best)
+            elif model.labels[int(np.argmax(row))] == labels[i]:
+                accepted.append(best)
+    learnt = threshold_for_acceptance(np.array(accepted), ACCEPTED_EXAMPLES)
+    if outside:
+        learnt = min(learnt, threshold_for_recall(np.array(outside), OUTSIDE_RECALL))
     return round(min(learnt, MAX_THRESHOLD), 4)
 
 
