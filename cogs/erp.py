@@ -62,7 +62,7 @@ shown_queries: ContextVar[list[QueryRecord] | None] = ContextVar("erp_queries", 
 
 
 class NotConfigured(ErpError):
-    pass
+    """Neither the conversation's project nor the settings name an ERP database."""
 
 
 class Erp:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -64,7 +64,6 @@ class QueryResult:
     truncated: bool
     """More rows (or longer values) than were returned: the limits cut the result."""
     elapsed_s: float
-    notes: list[str] = field(default_factory=list)
 
 
 class ErpDatabase(Protocol):
