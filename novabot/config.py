@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from novabot.erp.url import parse_url
+
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 HOW_TO_CONFIGURE_LLM = (
@@ -175,6 +177,29 @@ class FetchSettings(BaseModel):
         return value
 
 
+class ErpSettings(BaseModel):
+    """`NOVA_ERP_*`: the ERP database the erp-* agents read, and how much one query may
+    take. A project's own database (`nova project set NAME --erp-url URL`) wins over
+    `NOVA_ERP_DATABASE_URL` in the channels bound to it."""
+
+    database_url: SecretStr | None = None
+    """A SQLite file (a path or sqlite:///PATH) or postgresql://USER:PASSWORD@HOST/DB."""
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 5.0
+    """A query is stopped by the database past this."""
+    max_rows: Annotated[int, Field(ge=1, le=10_000)] = 100
+    max_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    """The most text one query returns to the agent; more is cut and marked truncated."""
+
+    _secret = field_validator("database_url")(_blank_is_unset)
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_url(value.get_secret_value())
+        return value
+
+
 class HTTPSettings(BaseModel):
     """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode)."""
 
@@ -322,6 +347,7 @@ class Settings(BaseSettings):
     router: RouterSettings = Field(default_factory=RouterSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    erp: ErpSettings = Field(default_factory=ErpSettings)
     http: HTTPSettings = Field(default_factory=HTTPSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
@@ -411,6 +437,7 @@ GROUPS = (
     "pipeline",
     "router",
     "fetch",
+    "erp",
     "code",
     "schedule",
     "http",

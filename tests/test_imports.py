@@ -10,7 +10,9 @@ import novabot
 
 PACKAGE = Path(novabot.__file__).parent
 PLATFORM_LIBRARIES = ("slack_bolt", "slack_sdk", "discord")
-PLATFORM_FREE = ("novabot.core", "novabot.agents", "novabot.routing", "novabot.pipeline")
+PLATFORM_FREE = (
+    "novabot.core", "novabot.agents", "novabot.routing", "novabot.pipeline", "novabot.erp",
+)  # fmt: skip
 
 
 def module_name(path: Path) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 from novabot.cli.runtime import UsageError
 from novabot.config import Settings
+from novabot.erp import ErpError, ErpUrlError, parse_url
+from novabot.erp.connect import limits_of, open_database
 from novabot.store import Store
 from novabot.store.projects import Project
 
@@ -32,6 +34,17 @@ def add_commands(commands: Any) -> None:
     show = sub.add_parser("show", help="a project: bindings, item counts, pinned items")
     show.add_argument("name")
     show.set_defaults(run=run_show)
+
+    change = sub.add_parser("set", help="change a project's settings (its ERP database)")
+    change.add_argument("name")
+    erp = change.add_mutually_exclusive_group(required=True)
+    erp.add_argument(
+        "--erp-url",
+        metavar="URL",
+        help="the ERP database its erp-* agents read: a SQLite file or postgresql://…",
+    )
+    erp.add_argument("--no-erp-url", action="store_true", help="use NOVA_ERP_DATABASE_URL again")
+    change.set_defaults(run=run_set)
 
     bind = sub.add_parser("bind", help="bind a channel (or terminal thread) to a project")
     bind.add_argument("name")
@@ -97,6 +110,7 @@ async def run_show(settings: Settings, args: argparse.Namespace) -> int:
         lines.append(project.description)
     bound = ", ".join(f"{b.platform}:{b.channel_id}" for b in bindings)
     lines.append(f"bound to: {bound or 'no channel'}")
+    lines.append(f"erp database: {erp_line(settings, project)}")
     lines.append(f"items: {len(items)}")
     for label, counts in (
         ("by kind", Counter(i.kind for i in items)),
@@ -110,6 +124,38 @@ async def run_show(settings: Settings, args: argparse.Namespace) -> int:
         lines.extend(f"  #{i.id} {i.kind}: {i.title}" for i in pinned)
     print("\n".join(lines))
     return 0
+
+
+async def run_set(settings: Settings, args: argparse.Namespace) -> int:
+    url = None
+    if args.erp_url is not None:
+        try:
+            url = parse_url(args.erp_url).absolute()
+        except ErpUrlError as exc:
+            raise UsageError(str(exc)) from None
+    async with await Store.open(settings.db_path) as store:
+        project = await store.set_project_erp_url(args.name, None if url is None else url.text)
+    if url is None:
+        print(f"{project.name} reads the default ERP database: {erp_line(settings, project)}")
+        return 0
+    print(f"{project.name} reads the ERP database {url.label}")
+    try:  # saved either way: the database may be on its way (a server not started yet)
+        tables = await open_database(url, limits_of(settings.erp)).schema()
+    except ErpError as exc:
+        print(f"warning: it cannot be read now: {exc}")
+    else:
+        print(f"it has {len(tables)} tables and views")
+    return 0
+
+
+def erp_line(settings: Settings, project: Project) -> str:
+    """Which ERP database a project's agents read, the password masked."""
+    if project.erp_url:
+        return parse_url(project.erp_url).label
+    default = settings.erp.database_url
+    if default is None:
+        return "none (set one: nova project set NAME --erp-url URL, or NOVA_ERP_DATABASE_URL)"
+    return f"{parse_url(default.get_secret_value()).label} (NOVA_ERP_DATABASE_URL)"
 
 
 async def run_bind(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,6 +27,8 @@ class Project:
     title: str
     description: str
     created_at: datetime
+    erp_url: str | None = None
+    """The project's ERP database (sqlite:///… or postgresql://…); None: the default one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,17 @@ class ProjectsMixin(StoreBase):
     async def projects(self) -> list[Project]:
         rows = await self._db.fetchall("SELECT * FROM projects ORDER BY name")
         return [_project(row) for row in rows]
+
+    async def set_project_erp_url(self, name: str, url: str | None) -> Project:
+        """Point a project at its ERP database (None: back to NOVA_ERP_DATABASE_URL)."""
+        await self.require_project(name)
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "UPDATE projects SET erp_url = ?, updated_at = ? WHERE name = ? RETURNING *",
+                (url, now_text(), name),
+            )
+        assert row is not None
+        return _project(row)
 
     async def delete_project(self, name: str) -> bool:
         """Delete a project with its knowledge and bindings; False if there was none."""
@@ -152,5 +165,10 @@ class ProjectsMixin(StoreBase):
 
 def _project(row: sqlite3.Row) -> Project:
     return Project(
-        int(row["id"]), row["name"], row["title"], row["description"], parse_time(row["created_at"])
+        int(row["id"]),
+        row["name"],
+        row["title"],
+        row["description"],
+        parse_time(row["created_at"]),
+        row["erp_url"],
     )

@@ -390,4 +390,13 @@ MIGRATIONS: list[Migration] = [
             CHECK (manual IN (0, 1));
         """,
     ),
+    Migration(
+        12,
+        "a project's ERP database",
+        """
+        -- The database the erp-* agents read in the project's channels (sqlite:///… or
+        -- postgresql://…); NULL: NOVA_ERP_DATABASE_URL, if set.
+        ALTER TABLE projects ADD COLUMN erp_url TEXT;
+        """,
+    ),
 ]

@@ -13,6 +13,7 @@ from novabot.store import Store
 from tests.cli.conftest import Nova
 from tests.cli.test_main import assert_one_line_error, nova
 from tests.conftest import cli_env
+from tests.erp.erp_data import create_sqlite
 from tests.fakes.openai_server import FakeOpenAI, Text
 
 
@@ -57,10 +58,36 @@ def test_create_list_show(run: Nova) -> None:
     code, out, _ = run("project", "show", "airep")
     assert code == 0
     assert out == (
-        "airep (AI sales rep)\nThe rep and its ERP.\nbound to: slack:C1\nitems: 2\n"
+        "airep (AI sales rep)\nThe rep and its ERP.\nbound to: slack:C1\n"
+        f"erp database: {NO_ERP}\nitems: 2\n"
         "  by kind: problem 1, rule 1\n  by status: active 1, resolved 1\n"
         "pinned:\n  #1 rule: VAT per line\n"
     )
+
+
+NO_ERP = "none (set one: nova project set NAME --erp-url URL, or NOVA_ERP_DATABASE_URL)"
+
+
+def test_set_show_and_clear_a_projects_erp_database(
+    run: Nova, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("project", "create", "sweep")
+    erp = create_sqlite(tmp_path / "erp.db")
+    code, out, _ = run("project", "set", "sweep", "--erp-url", "erp.db")  # relative to here
+    assert code == 0
+    assert out == f"sweep reads the ERP database sqlite:///{erp}\nit has 15 tables and views\n"
+    assert f"erp database: sqlite:///{erp}\n" in run("project", "show", "sweep")[1]
+    code, out, _ = run("project", "set", "sweep", "--erp-url", "postgresql://ro:pw@127.0.0.1:1/x")
+    assert code == 0 and out.startswith("sweep reads the ERP database postgresql://ro:***@")
+    assert "warning: it cannot be read now: cannot connect" in out and "pw" not in out
+    monkeypatch.setenv("NOVA_ERP_DATABASE_URL", "sqlite:///default.db")
+    code, out, _ = run("project", "set", "sweep", "--no-erp-url")
+    assert (
+        out
+        == "sweep reads the default ERP database: sqlite:///default.db (NOVA_ERP_DATABASE_URL)\n"
+    )
+    one_line_error(run("project", "set", "sweep", "--erp-url", "mysql://h/db"), "'mysql' databases")
+    one_line_error(run("project", "set", "nope", "--erp-url", "x.db"), "no project named 'nope'")
 
 
 def test_bad_names_and_unknown_projects(run: Nova) -> None:

@@ -99,8 +99,10 @@ async def test_cli_scores_labelled_cases_against_the_shipped_agents(tmp_path: Pa
     assert (data["n_in_scope"], data["n_oos"]) == (4, 1)
     for key in ("in_scope_accuracy", "oos_recall", "oos_precision"):
         assert isinstance(data[key], float) and 0.0 <= data[key] <= 1.0, key
-    # chat, code-reader, code-reviewer, extractor, ops, project, proofreader, rewriter,
-    # scheduler, scribe, summarizer, translator; not the planner
+    # chat, code-reader, code-reviewer, erp-finance, erp-inventory, erp-purchasing,
+    # erp-sales, erp-sql, extractor, ops, project, proofreader, rewriter, scheduler, scribe,
+    # summarizer, translator; not the planner
+    assert data["agents"] == 17
     assert data["agents"] == 12
     assert data["in_scope_accuracy"] >= 0.75
     assert_one_line_error(rejected, f"{unknown}:3:", "no agent named 'poet'", "translator")

@@ -116,3 +116,16 @@ async def test_delete_cascades_to_knowledge_bindings_and_vectors(
     assert count_rows("knowledge_vectors") == 1
     assert [i.id for i, _ in await store.search_knowledge("shop", "vat")] == [kept.id]
     assert await store.search_knowledge("airep", "vat") == []
+
+
+async def test_a_projects_erp_database_is_kept_and_cleared(store: Store) -> None:
+    await store.create_project("sweep")
+    assert (await store.require_project("sweep")).erp_url is None
+    changed = await store.set_project_erp_url("sweep", "postgresql://ro:pw@db/erp")
+    assert changed.erp_url == "postgresql://ro:pw@db/erp"
+    await store.bind_project("slack", "C1", "sweep")
+    found = await store.project_for(ConversationKey("slack", "C1", "T9"))
+    assert found is not None and found.erp_url == "postgresql://ro:pw@db/erp"
+    assert (await store.set_project_erp_url("sweep", None)).erp_url is None
+    with pytest.raises(ProjectError, match="no project named 'nope'"):
+        await store.set_project_erp_url("nope", "erp.db")
