@@ -115,14 +115,19 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
         if self._aps.running:
-            self._aps.shutdown(wait=False)
+            # Paused, not shut down, while runs finish: shutting down cancels the runs
+            # APScheduler started, and a run cut between its post and its record would
+            # leave a posted slot looking unfinished until the next start.
+            self._aps.pause()
         running = self._running | self._spawned
-        if not running:
-            return 0
-        _, cut = await asyncio.wait(running, timeout=grace_s)
-        for task in cut:
-            task.cancel()
-        await asyncio.wait(running)
+        cut: set[asyncio.Task[object]] = set()
+        if running:
+            _, cut = await asyncio.wait(running, timeout=grace_s)
+            for task in cut:
+                task.cancel()
+            await asyncio.wait(running)
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
         return len(cut)
 
     async def refresh(self) -> None:

@@ -19,7 +19,7 @@ from novabot.schedules.runner import SlotRunner, Written
 from novabot.schedules.service import Scheduler
 from novabot.store import Store
 from novabot.store.schedules import ScheduleRow
-from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.fakes.openai_server import FakeOpenAI, Slow, Text
 from tests.helpers import RecordingResponder, eventually
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -268,3 +268,22 @@ async def test_two_processes_ticking_at_once_write_the_slot_once(
     await asyncio.gather(a.tick(schedule_id), b.tick(schedule_id))
     assert len(fake_openai.requests) == 1  # the slot was claimed once: one answer written
     assert a.responder.texts + b.responder.texts == ["ok"]
+
+
+async def test_stopping_lets_a_run_under_way_finish_and_record_itself(
+    app: App, fake_openai: FakeOpenAI
+) -> None:
+    a = Process(app, app.store, Clock())
+    a.scheduler.clock = lambda: datetime.now(UTC)
+    fake_openai.script(Slow(1.0, Text("ok")))
+    schedule_id = await app.store.add_schedule(
+        trigger_kind="every", expression="1s", tz="UTC", platform="slack", channel_id="C1",
+        thread_id=None, kind="agent", owner="slack:U1", agent="chat", prompt="say ok",
+    )  # fmt: skip
+    await a.scheduler.start(a.scheduler.responder_for)
+    try:
+        await fake_openai.wait_for_requests(1)
+    finally:
+        assert await a.scheduler.stop(5) == 0
+    runs = await app.store.schedule_history(schedule_id)
+    assert "running" not in {run.status for run in runs} and a.responder.texts == ["ok"]
