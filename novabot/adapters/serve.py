@@ -10,8 +10,8 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from novabot.config import ConfigError, Settings
-from novabot.core.bot import Bot
+from novabot.adapters.http_server import HttpServer
+from novabot.config import ConfigError
 
 if TYPE_CHECKING:
     from novabot.app import App
@@ -70,17 +70,24 @@ def report(sweep: Sweep) -> None:
         print(f"nova: resuming pipelines {', '.join(f'#{n}' for n in sweep.resumed)}", flush=True)
 
 
-def configured_adapters(bot: Bot, settings: Settings) -> list[Adapter]:
-    """The adapters whose settings are present; their modules load only when needed."""
+async def configured_adapters(app: App) -> list[Adapter]:
+    """The adapters whose settings are present (the API: once a key exists), the ones
+    that answer HTTP sharing one server; their modules load only when needed."""
+    bot, settings = app.bot, app.settings
+    http = HttpServer(settings.http)
     adapters: list[Adapter] = []
     if settings.slack.bot_token is not None:
         from novabot.adapters.slack.adapter import SlackAdapter
 
-        adapters.append(SlackAdapter(bot, settings))
+        adapters.append(SlackAdapter(bot, settings, http))
     if settings.discord.token is not None:
         from novabot.adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter(bot, settings))
+    if await app.store.has_api_keys():
+        from novabot.api.adapter import ApiAdapter
+
+        adapters.append(ApiAdapter(bot, settings, http))
     return adapters
 
 

@@ -16,6 +16,7 @@ from novabot.adapters import serve as service
 from novabot.adapters import terminal
 from novabot.adapters.text import clean_text
 from novabot.agents.cards import CardError
+from novabot.cli import api_keys as api_keys_cli
 from novabot.cli import db as db_cli
 from novabot.cli import erp as erp_cli
 from novabot.cli import knowledge as knowledge_cli
@@ -63,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("--thread", help="the thread to look at (default: the main conversation)")
     why.set_defaults(run=run_why)
 
-    run = commands.add_parser("run", help="serve Slack (and other configured platforms)")
+    run = commands.add_parser(
+        "run", help="serve Slack, Discord and the API (whichever are configured)"
+    )
     run.set_defaults(run=run_service)
 
     discord_parser = commands.add_parser("discord", help="Discord set-up: command sync, invite URL")
@@ -89,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_cli.add_commands(commands)
     schedules_cli.add_commands(commands)
     erp_cli.add_commands(commands)
+    api_keys_cli.add_commands(commands)
     return parser
 
 
@@ -112,11 +116,11 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 async def run_service(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
     async with started_app(settings) as app:
-        adapters = service.configured_adapters(app.bot, settings)
+        adapters = await service.configured_adapters(app)
         if not adapters:
             raise UsageError(
                 "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
-                "(see README), "
+                "(see README), create an API key (`nova api-key create NAME`), "
                 "or use `nova chat` in the terminal"
             )
         await service.serve(app, adapters, grace_s=settings.shutdown_grace_s)

@@ -1,7 +1,13 @@
 """Nova's settings, by concern; `from novabot.config import Settings` is the usual door."""
 
 from novabot.config.runtime import LogSettings, PipelineSettings, RouterSettings, ScheduleSettings
-from novabot.config.services import DiscordSettings, HTTPSettings, LLMSettings, SlackSettings
+from novabot.config.services import (
+    ApiSettings,
+    DiscordSettings,
+    HTTPSettings,
+    LLMSettings,
+    SlackSettings,
+)
 from novabot.config.settings import (
     FLAT_NAMES,
     GROUPS,
@@ -20,6 +26,7 @@ __all__ = [
     "GROUPS",
     "HOW_TO_CONFIGURE_LLM",
     "OPENAI_DEFAULT_BASE_URL",
+    "ApiSettings",
     "CodeSettings",
     "ConfigError",
     "DiscordSettings",

@@ -1,4 +1,5 @@
-"""Settings for what Nova talks to and listens on: the LLM endpoint, HTTP, Slack, Discord."""
+"""Settings for what Nova talks to and listens on: the LLM endpoint, HTTP, the API, Slack,
+Discord."""
 
 from __future__ import annotations
 
@@ -33,10 +34,28 @@ class LLMSettings(BaseModel):
 
 
 class HTTPSettings(BaseModel):
-    """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode)."""
+    """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode, the API)."""
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
+
+
+class ApiSettings(BaseModel):
+    """`NOVA_API_*`: the OpenAI-compatible API (served once an API key exists)."""
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Web origins whose pages may call the API from a browser (comma-separated, e.g.
+    `https://example.com`; `*` for any); empty: no browser page may."""
+
+    _list = field_validator("cors_origins", mode="before")(comma_separated)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin (e.g. https://example.com, or *)")
+        return [origin.rstrip("/") for origin in value]
 
 
 class SlackSettings(BaseModel):

@@ -23,7 +23,13 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from novabot.config.runtime import LogSettings, PipelineSettings, RouterSettings, ScheduleSettings
-from novabot.config.services import DiscordSettings, HTTPSettings, LLMSettings, SlackSettings
+from novabot.config.services import (
+    ApiSettings,
+    DiscordSettings,
+    HTTPSettings,
+    LLMSettings,
+    SlackSettings,
+)
 from novabot.config.tools import CodeSettings, ErpSettings, FetchSettings
 from novabot.config.values import ConfigError, PlatformIds, http_url, platform_ids
 
@@ -84,6 +90,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     erp: ErpSettings = Field(default_factory=ErpSettings)
     http: HTTPSettings = Field(default_factory=HTTPSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     log: LogSettings = Field(default_factory=LogSettings)
@@ -176,6 +183,7 @@ GROUPS = (
     "code",
     "schedule",
     "http",
+    "api",
     "slack",
     "discord",
     "log",

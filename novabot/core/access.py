@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from novabot.config import Settings
+from novabot.config import ACCESS_PLATFORMS, Settings
 from novabot.core.message import ConversationKey
 from novabot.core.responder import Responder
 
@@ -47,6 +47,9 @@ class AccessPolicy:
     def refusal(self, key: ConversationKey, user_id: str) -> str | None:
         """The one private line for a user or channel the allow-lists leave out, or None."""
         if self.is_admin(key.platform, user_id):
+            return None
+        if key.platform not in ACCESS_PLATFORMS:
+            # The lists name chat users only; an API caller is its key, checked already.
             return None
         if self.allowed_users and (key.platform, user_id) not in self.allowed_users:
             return NOT_AN_ALLOWED_USER

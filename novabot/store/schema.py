@@ -399,4 +399,23 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE projects ADD COLUMN erp_url TEXT;
         """,
     ),
+    Migration(
+        13,
+        "API keys",
+        """
+        -- Only a hash of each key is kept: the key itself is shown once, at creation.
+        CREATE TABLE api_keys (
+            id             INTEGER PRIMARY KEY,
+            name           TEXT NOT NULL UNIQUE,
+            key_hash       TEXT NOT NULL UNIQUE,
+            -- A JSON array of the models (agents, `nova` for the router) the key may use;
+            -- NULL: every agent and the router.
+            agents         TEXT,
+            rate_limit     INTEGER NOT NULL CHECK (rate_limit > 0),
+            rate_period_s  INTEGER NOT NULL CHECK (rate_period_s > 0),
+            created_at     TEXT NOT NULL,
+            last_used_at   TEXT
+        );
+        """,
+    ),
 ]

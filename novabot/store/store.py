@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
+from novabot.store.api_keys import ApiKeysMixin
 from novabot.store.channels import ChannelsMixin
 from novabot.store.database import Database
 from novabot.store.digests import DigestsMixin
@@ -40,9 +41,10 @@ class Store(
     ScheduleRunsMixin,
     DigestsMixin,
     OpsMixin,
+    ApiKeysMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
-    pipelines, projects and their knowledge, conversation summaries, schedules.
+    pipelines, projects and their knowledge, conversation summaries, schedules, API keys.
 
     Create with `await Store.open(path)`; use as `async with await Store.open(path) as store`.
     Safe to share between coroutines: writes are serialised (see database.py).

@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from novabot.adapters.http_server import HttpServer
 from novabot.adapters.slack import actions, commands, events, verify
 from novabot.adapters.slack.events import PLATFORM
 from novabot.adapters.slack.responder import SlackClients, SlackResponder
@@ -26,7 +27,8 @@ from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
+EVENTS_PREFIX = "/slack"
+EVENTS_PATH = f"{EVENTS_PREFIX}/events"
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -35,7 +37,9 @@ class SlackAdapter:
 
     name = "slack"
 
-    def __init__(self, bot: Bot, settings: Settings) -> None:
+    def __init__(self, bot: Bot, settings: Settings, http: HttpServer | None = None) -> None:
+        """`http`: the server shared with Nova's other HTTP parts, which the Events API
+        is mounted on; without one, the adapter serves it on a server of its own."""
         if settings.slack.bot_token is None:
             raise ConfigError("NOVA_SLACK_BOT_TOKEN is not set")
         self.settings = settings
@@ -58,11 +62,14 @@ class SlackAdapter:
         commands.register(self.app, bot, self.clients)
         actions.register(self.app, bot, self.clients)
         self._socket: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
+        self._own_server = http is None
+        self.http = http
+        if http is not None and not self.socket_mode:
+            http.mount(EVENTS_PREFIX, self._events_app())
 
     @property
     def started(self) -> bool:
-        return self._socket is not None or self._runner is not None
+        return self._socket is not None or (self.http is not None and self.http.started)
 
     @property
     def description(self) -> str:
@@ -80,20 +87,24 @@ class SlackAdapter:
                 self.app, self.clients.main, token.get_secret_value()
             )
             return
-        events_app = verify.events_app(self.app, self.settings.slack.signing_secret, EVENTS_PATH)
-        self._runner = web.AppRunner(events_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http.host, self.settings.http.port)
-        await site.start()
+        if self._own_server:  # a fresh one each start: a served application is frozen
+            self.http = HttpServer(self.settings.http, close_wait_s=OWN_SERVER_CLOSE_WAIT_S)
+            self.http.mount(EVENTS_PREFIX, self._events_app())
+        assert self.http is not None
+        await self.http.start()
+
+    def _events_app(self) -> web.Application:
+        secret = self.settings.slack.signing_secret
+        return verify.events_app(self.app, secret, EVENTS_PATH, mounted_at=EVENTS_PREFIX)
 
     async def stop(self) -> None:
         """Stop taking new events; the Web API clients stay usable for answers under way."""
         if self._socket is not None:
             await close_socket_mode(self._socket)
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self.http is not None and not self.socket_mode:
+            # Its own server goes at once; a shared one stops listening, and closes last.
+            await (self.http.close() if self._own_server else self.http.stop())
 
     def responder_for(self, key: ConversationKey) -> Responder | None:
         """Where to answer in a conversation found in the store (a pipeline to resume)."""
@@ -102,9 +113,14 @@ class SlackAdapter:
         return SlackResponder(self.clients, key.channel_id, key.thread_id)
 
     async def close(self) -> None:
-        """Nothing to release: the Web API clients open a session per call."""
+        """The shared server, if any; the Web API clients open a session per call."""
+        if self.http is not None and not self._own_server:
+            await self.http.close()
 
 
+OWN_SERVER_CLOSE_WAIT_S = 60.0
+"""aiohttp's default: a server of its own stops before the bot drains, so the requests it
+is handling (acks, which bolt sends before the answer) get the time they need."""
 RATE_LIMIT_RETRIES = 6
 """How many 429s in a row a call that must arrive waits out (each for its Retry-After)."""
 SERVER_ERROR_RETRIES = 2

@@ -34,16 +34,22 @@ TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
 
 
-def events_app(app: AsyncApp, signing_secret: SecretStr | None, path: str) -> web.Application:
-    """Bolt's Events API app at `path`, behind the signature check."""
+def events_app(
+    app: AsyncApp, signing_secret: SecretStr | None, path: str, *, mounted_at: str = ""
+) -> web.Application:
+    """Bolt's Events API app at `path`, behind the signature check; to be mounted under
+    `mounted_at` (a prefix of `path`) on a shared server, or served alone when empty."""
     if signing_secret is None:
         raise ConfigError("NOVA_SLACK_SIGNING_SECRET is required for the Events API over HTTP")
+    if not path.startswith(mounted_at):
+        raise ValueError(f"{path} is not under {mounted_at}")
     guard = SignatureGuard(signing_secret.get_secret_value())
     # A fresh application each time: bolt's own `web_app()` is cached on the AsyncApp and
     # frozen once served, so a restarted adapter could not add its middleware to it.
+    # Bolt checks the request's full path, so it gets `path`; the route is relative.
     bolt = AsyncSlackAppServer(port=0, path=path, app=app)
     web_app = web.Application(middlewares=[guard.middleware])
-    web_app.router.add_post(path, bolt.handle_post_requests)
+    web_app.router.add_post(path.removeprefix(mounted_at), bolt.handle_post_requests)
     web_app.on_cleanup.append(guard.on_cleanup)
     return web_app
 

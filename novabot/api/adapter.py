@@ -1,0 +1,69 @@
+"""The API as a part of `nova run`: its routes, mounted at /v1 on Nova's HTTP server."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from novabot.adapters.http_server import HttpServer
+from novabot.api.completions import API_KEY, PLATFORM, Completions
+from novabot.api.cors import Cors
+from novabot.api.errors import error_json
+from novabot.api.gate import Gate
+from novabot.api.keys import allowed_models
+from novabot.config import Settings
+from novabot.core.bot import Bot
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
+
+PREFIX = "/v1"
+
+
+def api_app(bot: Bot, settings: Settings) -> web.Application:
+    """The API's routes with their middlewares: errors as JSON, CORS, then the key."""
+    cors = Cors(settings.api.cors_origins)
+    gate = Gate(bot.store)
+    app = web.Application(middlewares=[error_json, cors.preflight, gate.middleware])
+    app.on_response_prepare.append(cors.on_prepare)
+    created = int(time.time())
+
+    async def models(request: web.Request) -> web.Response:
+        key = request[API_KEY]
+        data = [
+            {"id": name, "object": "model", "created": created, "owned_by": "nova"}
+            for name in allowed_models(key, bot.agent_names)
+        ]
+        return web.json_response({"object": "list", "data": data})
+
+    app.router.add_post("/chat/completions", Completions(bot).handle)
+    app.router.add_get("/models", models)
+    return app
+
+
+class ApiAdapter:
+    """Started and stopped by `nova run`, on the server it shares with the other parts."""
+
+    name = PLATFORM
+
+    def __init__(self, bot: Bot, settings: Settings, http: HttpServer) -> None:
+        self.http = http
+        http.mount(PREFIX, api_app(bot, settings))
+
+    @property
+    def description(self) -> str:
+        return f"the API (OpenAI-compatible, at {self.http.url}{PREFIX})"
+
+    async def start(self) -> None:
+        await self.http.start()
+
+    async def stop(self) -> None:
+        await self.http.stop()
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    def responder_for(self, key: ConversationKey) -> Responder | None:
+        """None: a request's caller cannot be reached once its request has ended, so an
+        answer a dead process left is not sent again (the caller got an error)."""
+        return None
