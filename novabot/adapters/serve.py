@@ -11,13 +11,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from novabot.adapters.http_server import HttpServer
-from novabot.config import ConfigError
+from novabot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
     from novabot.app import App
 from novabot.core.message import ConversationKey
 from novabot.core.responder import Responder
 from novabot.delivery.recovery import Recovery, Sweep
+from novabot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,14 @@ def report(sweep: Sweep) -> None:
         print(f"nova: answering {sweep.answering} messages left unanswered", flush=True)
     if sweep.resumed:
         print(f"nova: resuming pipelines {', '.join(f'#{n}' for n in sweep.resumed)}", flush=True)
+
+
+async def anything_to_serve(settings: Settings) -> bool:
+    """Whether `nova run` has a platform to serve (checked before Nova's parts are built)."""
+    if settings.slack.bot_token is not None or settings.discord.token is not None:
+        return True
+    async with await Store.open(settings.db_path) as store:
+        return await store.has_api_keys()
 
 
 async def configured_adapters(app: App) -> list[Adapter]:

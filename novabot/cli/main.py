@@ -115,14 +115,14 @@ async def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 async def run_service(settings: Settings, args: argparse.Namespace) -> int:
     require_llm(settings)
+    if not await service.anything_to_serve(settings):  # said before the router loads
+        raise UsageError(
+            "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
+            "(see README), create an API key (`nova api-key create NAME`), "
+            "or use `nova chat` in the terminal"
+        )
     async with started_app(settings) as app:
         adapters = await service.configured_adapters(app)
-        if not adapters:
-            raise UsageError(
-                "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
-                "(see README), create an API key (`nova api-key create NAME`), "
-                "or use `nova chat` in the terminal"
-            )
         await service.serve(app, adapters, grace_s=settings.shutdown_grace_s)
     return 0
 
