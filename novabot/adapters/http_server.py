@@ -58,6 +58,8 @@ class HttpServer:
     async def start(self) -> None:
         """Bind the port and serve (once: later calls do nothing). OSError if the port is
         taken; the caller turns it into one line naming what could not start."""
+        if self._stopping:
+            raise RuntimeError("a stopped server does not start again; make a new one")
         if self._runner is not None:
             return
         runner = web.AppRunner(self._root, access_log=None, shutdown_timeout=self.close_wait_s)

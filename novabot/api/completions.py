@@ -52,19 +52,25 @@ class Completions:
             event_id=f"{PLATFORM}:{completion_id}",
         )
         envelope = Envelope(completion_id, int(time.time()), chat.model)
-        chunks = None
-        if chat.stream:
-
-            async def headers() -> dict[str, str]:
-                # The stream starts once the agent writes: the route is recorded by then.
-                decision = await self.bot.store.last_decision(conversation)
-                found = {} if decision is None else route_headers(decision.agent, decision.rule)
-                return found | kept_header(chat.conversation)
-
-            chunks = ChunkStream(request, envelope, headers, include_usage=chat.include_usage)
+        chunks = self.chunks(request, envelope, chat, conversation) if chat.stream else None
         responder = ApiResponder(conversation, chunks)
         outcome = await self.bot.handle(message, responder)
         return await reply(outcome, responder, envelope, chat.conversation)
+
+    def chunks(
+        self,
+        request: web.Request,
+        envelope: Envelope,
+        chat: ChatRequest,
+        conversation: ConversationKey,
+    ) -> ChunkStream:
+        async def headers() -> dict[str, str]:
+            # The stream starts once the agent writes: the route is recorded by then.
+            decision = await self.bot.store.last_decision(conversation)
+            found = {} if decision is None else route_headers(decision.agent, decision.rule)
+            return found | kept_header(chat.conversation)
+
+        return ChunkStream(request, envelope, headers, include_usage=chat.include_usage)
 
     def agent_for(self, key: ApiKeyRecord, model: str) -> str | None:
         """The agent `model` names (None: the router chooses), if `key` may use it."""

@@ -38,7 +38,7 @@ async def test_nova_run_serves_the_api_alone_and_stops_on_sigterm(
     )  # fmt: skip
     try:
         assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
         url = f"http://127.0.0.1:{port}/v1"
         assert line.decode().strip() == f"nova: listening on the API (OpenAI-compatible, at {url})"
         client = openai.AsyncOpenAI(base_url=url, api_key=key, max_retries=0)
@@ -59,7 +59,7 @@ async def test_nova_run_serves_the_api_alone_and_stops_on_sigterm(
             await client.models.list()
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()
     assert out.decode().strip() == "nova: stopping…"
     async with await Store.open(tmp_path / "nova.db") as store:  # recorded, like a chat
