@@ -1,89 +1,26 @@
-"""`nova db check`: is the database file sound, and what to do when it is not.
-
-The check opens the file read-only and never migrates it, so it also works on a damaged
-database, a copy on read-only media, or one another `nova` is using.
-"""
+"""`nova db`: check the database for damage, back it up while Nova runs, restore it."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import sqlite3
-from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from novabot.config import Settings
-from novabot.store import LATEST_VERSION
-
-EXIT_DAMAGED = 1
-SHOWN_PROBLEMS = 10
-"""integrity_check can list a hundred lines; the first few say enough."""
+from novabot.cli.backup import run_backup, run_restore
+from novabot.cli.db_check import run_check
 
 
 def add_commands(commands: Any) -> None:
-    db = commands.add_parser("db", help="the database: check it for damage")
+    db = commands.add_parser("db", help="the database: check, back up, restore")
     sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     check = sub.add_parser("check", help="check the database (SQLite integrity_check)")
     # Read-only: main() neither creates the folder nor opens a log file beside it.
     check.set_defaults(run=run_check, opens_store=False)
 
+    backup = sub.add_parser("backup", help="copy the database, consistent while Nova runs")
+    backup.add_argument("path", type=Path, help="the copy's file (or a folder for a dated name)")
+    backup.add_argument("--force", action="store_true", help="replace an existing file")
+    backup.set_defaults(run=run_backup, opens_store=False)
 
-@dataclass
-class Report:
-    path: Path
-    problems: list[str] = field(default_factory=list)
-    advice: str = ""
-
-    def lines(self) -> list[str]:
-        if not self.problems:
-            return ["ok"]
-        shown = [f"  {problem}" for problem in self.problems[:SHOWN_PROBLEMS]]
-        if len(self.problems) > SHOWN_PROBLEMS:
-            shown.append(f"  … and {len(self.problems) - SHOWN_PROBLEMS} more")
-        return [f"database {self.path}: {len(self.problems)} problem(s)", *shown, self.advice]
-
-
-async def run_check(settings: Settings, args: argparse.Namespace) -> int:
-    report = await asyncio.to_thread(check, settings.db_path.expanduser())
-    print("\n".join(report.lines()))
-    return EXIT_DAMAGED if report.problems else 0
-
-
-def check(path: Path) -> Report:
-    """integrity_check over every page and index, then the schema version."""
-    report = Report(path)
-    if not path.is_file():
-        report.problems.append("there is no database file here")
-        report.advice = "what to do: set NOVA_DB_PATH to Nova's database (nova creates it)"
-        return report
-    try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-            damage = [str(row[0]) for row in rows if row[0] != "ok"]
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.Error as exc:  # damage bad enough that SQLite cannot even check
-        damage, version = [str(exc)], None
-    if damage:
-        report.problems.extend(damage)
-        report.advice = recovery_advice(path)
-    elif version is not None and version > LATEST_VERSION:
-        report.problems.append(f"schema version {version}: newer than this Nova's")
-        report.advice = f"what to do: upgrade Nova (this one knows up to {LATEST_VERSION})"
-    return report
-
-
-def read_only_uri(path: Path) -> str:
-    # mode=ro: the check never writes, so it cannot make damage worse or create a file.
-    return f"file:{quote(str(path.resolve()))}?mode=ro"
-
-
-def recovery_advice(path: Path) -> str:
-    recovered = path.with_name(f"{path.stem}-recovered{path.suffix}")
-    return (
-        "what to do: stop nova, then restore a backup of this file, or copy out what SQLite "
-        f'can still read: sqlite3 {path} ".recover" | sqlite3 {recovered} '
-        f"and set NOVA_DB_PATH={recovered}"
-    )
+    restore = sub.add_parser("restore", help="replace the database with a backup (Nova stopped)")
+    restore.add_argument("path", type=Path, help="the backup to restore")
+    restore.set_defaults(run=run_restore, opens_store=False)

@@ -18,6 +18,7 @@ from novabot.adapters.text import clean_text
 from novabot.agents.cards import CardError
 from novabot.cli import api_keys as api_keys_cli
 from novabot.cli import db as db_cli
+from novabot.cli import doctor as doctor_cli
 from novabot.cli import erp as erp_cli
 from novabot.cli import knowledge as knowledge_cli
 from novabot.cli import pipeline as pipeline_cli
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline_cli.add_commands(commands)
     add_eval_commands(commands)
     db_cli.add_commands(commands)
+    doctor_cli.add_command(commands)
     projects_cli.add_commands(commands)
     knowledge_cli.add_commands(commands)
     schedules_cli.add_commands(commands)
@@ -207,6 +209,8 @@ def dispatch(args: argparse.Namespace) -> int:
         configure_logging(log_file(settings, args), settings.log.level)
         return asyncio.run(run(settings, args))
     except ONE_LINE_ERRORS as exc:
+        if settings is None and isinstance(exc, ConfigError) and hasattr(args, "bad_config"):
+            return int(args.bad_config(exc))  # `nova doctor` reports it as its first check
         print(f"nova: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except sqlite3.Error as exc:  # met after the store opened: damage, a read-only file

@@ -1,6 +1,9 @@
-"""The labelled catalog cases (tests/data/catalog-cases.jsonl): every routable agent has
-its share, and the shipped router keeps its accuracy on them (with margins: the int8
-model's numbers differ a little from one CPU to another)."""
+"""The labelled catalog cases: every routable agent has its share, and the shipped router
+keeps its accuracy on them (with margins: the int8 model's numbers differ a little from
+one CPU to another).
+
+`catalog-cases.jsonl` is the set the cards were tuned against; `catalog-holdout.jsonl`
+was written apart from it and only measured, so it shows how well the cards generalise."""
 
 from __future__ import annotations
 
@@ -8,12 +11,16 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from novabot.agents.cards import load_cards, shipped_cards_dir
 from novabot.config import Settings
 from novabot.routing.factory import build_matcher
 from novabot.routing.quality.evaluation import evaluate_cases
 
-CASES = Path(__file__).resolve().parents[1] / "data" / "catalog-cases.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+CASES = DATA / "catalog-cases.jsonl"
+HOLDOUT = DATA / "catalog-holdout.jsonl"
 
 
 def routable() -> list:
@@ -27,8 +34,16 @@ def test_every_routable_agent_has_at_least_15_cases_and_40_are_nobodys() -> None
     assert min(counts[name] for name in names) >= 15 and counts[None] >= 40
 
 
-def test_the_shipped_router_routes_the_cases_well(tmp_path: Path) -> None:
+def test_the_holdout_names_only_shipped_agents_and_shares_no_case() -> None:
+    holdout = [json.loads(line) for line in HOLDOUT.read_text().splitlines()]
+    tuned = {json.loads(line)["text"].lower() for line in CASES.read_text().splitlines()}
+    assert {case["agent"] for case in holdout} - {None} == {card.name for card in routable()}
+    assert not {case["text"].lower() for case in holdout} & tuned
+
+
+@pytest.mark.parametrize("cases", [CASES, HOLDOUT], ids=["tuned", "holdout"])
+def test_the_shipped_router_routes_the_cases_well(cases: Path, tmp_path: Path) -> None:
     cards = routable()
     matcher = build_matcher(Settings(db_path=tmp_path / "nova.db"), cards)
-    score = evaluate_cases(CASES, matcher, [card.name for card in cards])
-    assert score.in_scope_accuracy >= 0.85 and score.oos_recall >= 0.6, score.as_dict()
+    score = evaluate_cases(cases, matcher, [card.name for card in cards])
+    assert score.in_scope_accuracy >= 0.88 and score.oos_recall >= 0.7, score.as_dict()

@@ -35,7 +35,7 @@ DOES_NOT_SHARPNESS = 10.0
 ACCEPTED_EXAMPLES = 0.95
 """A learnt threshold still accepts this share of held-out example requests."""
 MAX_THRESHOLD = 0.9
-OUTSIDE_RECALL = 0.8
+OUTSIDE_RECALL = 0.7
 """With `outside` requests, the threshold rejects this share of held-out ones (no more)."""
 OUTSIDE = "(outside)"
 """The class of requests no agent takes (never a card name: names are lowercase words)."""
