@@ -29,6 +29,7 @@ from novabot.delivery.inbox import Inbox
 from novabot.delivery.runs import StoreRunLeases
 from novabot.delivery.worker import Worker
 from novabot.llm.client import LLM
+from novabot.ops.prices import current_prices
 from novabot.pipeline.agent import PipelineAgent
 from novabot.pipeline.command import PIPELINE_COMMAND
 from novabot.pipeline.executor import Limits
@@ -111,7 +112,8 @@ async def _wire(
     router = await build_router(
         settings, registry.routable_cards, store, llm, claims=[pipelines.claim]
     )
-    services = Services(store, registry, router, pipelines, registry.commands)
+    prices = partial(current_prices, settings.prices_file)
+    services = Services(store, registry, router, pipelines, registry.commands, prices)
     budget = settings.knowledge_token_budget
     knowledge = Retriever(store, knowledge_embedder(router), token_budget=budget)
     # Set here, not at construction: the router needs the pipeline service (its claim),

@@ -19,7 +19,8 @@ PLAN = {
     "task": "summarise the report",
     "steps": [{"id": "gist", "agent": "summarizer", "instruction": "summarise the report"}],
 }
-MAIN = "chat (m): 2 calls, 30 prompt + 6 completion tokens\n"
+MAIN = "chat (m): 2 calls, 30 in + 6 out tokens, $0.0420\n"
+PRICES = "models:\n  m: {input: 1000, output: 2000}\n"  # USD per 1M tokens
 
 
 @pytest.fixture
@@ -42,24 +43,26 @@ async def env(tmp_path: Path) -> dict[str, str]:
             "UPDATE token_usage SET created_at = '2024-03-01T09:00:00.000000+00:00'"
             " WHERE agent = 'translator'"
         )
-    return cli_env(tmp_path)
+    (tmp_path / "prices.yaml").write_text(PRICES)
+    return cli_env(tmp_path, NOVA_PRICES_FILE=str(tmp_path / "prices.yaml"))
 
 
 async def test_the_main_conversation_a_thread_or_all(tmp_path: Path, env: dict[str, str]) -> None:
     main = await nova(tmp_path, "usage", env=env)
     assert (main.code, main.out, main.err) == (0, MAIN, "")
     trip = await nova(tmp_path, "usage", "--thread", "trip", env=env)
-    assert trip.out == "translator (m): 1 calls, 7 prompt + 1 completion tokens\n"
+    assert trip.out == "translator (m): 1 calls, 7 in + 1 out tokens, $0.0090\n"
     everything = await nova(tmp_path, "usage", "--all", env=env)
     assert everything.out == (
-        "chat (m): 3 calls, 130 prompt + 26 completion tokens\n"
-        "translator (m): 1 calls, 7 prompt + 1 completion tokens\n"
+        "chat (m): 3 calls, 130 in + 26 out tokens, $0.1820\n"
+        "translator (m): 1 calls, 7 in + 1 out tokens, $0.0090\n"
+        "Total: 4 calls, 137 in + 27 out tokens, $0.1910\n"
     )
 
 
 async def test_since_leaves_earlier_calls_out(tmp_path: Path, env: dict[str, str]) -> None:
     recent = await nova(tmp_path, "usage", "--all", "--since", "2025-01-01", env=env)
-    assert recent.out == "chat (m): 3 calls, 130 prompt + 26 completion tokens\n"
+    assert recent.out == "chat (m): 3 calls, 130 in + 26 out tokens, $0.1820\n"
     exact = await nova(
         tmp_path, "usage", "--thread", "trip", "--since", "2024-03-01T09:00Z", env=env
     )
@@ -74,9 +77,10 @@ async def test_json_rows_have_stable_keys(tmp_path: Path, env: dict[str, str]) -
     result = await nova(tmp_path, "usage", "--all", "--json", env=env)
     assert result.code == 0
     assert json.loads(result.out) == [
-        {"agent": "chat", "model": "m", "calls": 3, "prompt_tokens": 130, "completion_tokens": 26},
+        {"agent": "chat", "model": "m", "calls": 3, "prompt_tokens": 130, "completion_tokens": 26,
+         "cost_usd": pytest.approx(0.182)},
         {"agent": "translator", "model": "m", "calls": 1, "prompt_tokens": 7,
-         "completion_tokens": 1},
+         "completion_tokens": 1, "cost_usd": pytest.approx(0.009)},
     ]  # fmt: skip
     empty = await nova(tmp_path, "usage", "--thread", "none", "--json", env=env)
     assert json.loads(empty.out) == []
