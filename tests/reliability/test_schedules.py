@@ -25,6 +25,7 @@ from tests.fakes.slack_socket import event_body, signed_headers
 from tests.helpers import eventually
 from tests.reliability.process import NovaProcess, stopped_at_exit
 from tests.reliability.test_pipeline_handover import slack_env
+from tests.store.digest_seed import date
 
 FAST = {"NOVA_SCHEDULE_SYNC_S": "0.5", "NOVA_LEASE_S": "3"}
 
@@ -40,13 +41,8 @@ async def add_schedule(
             agent="chat" if kind == "agent" else None,
             prompt=None if kind == "digest" else "say ok",
         )  # fmt: skip
-        if created is not None:
-            stamp = created.isoformat(timespec="microseconds")
-            async with store._db.transaction() as tx:
-                await tx.fetchall(
-                    "UPDATE schedules SET created_at = ?, updated_at = ? WHERE id = ?",
-                    (stamp, stamp, schedule_id),
-                )
+    if created is not None:
+        date(db, "schedules", schedule_id, created_at=created, updated_at=created)
     return schedule_id
 
 
