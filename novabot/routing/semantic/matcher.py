@@ -36,7 +36,7 @@ DOES_NOT_SHARPNESS = 10.0
 ACCEPTED_EXAMPLES = 0.95
 """A learnt threshold still accepts this share of held-out example requests."""
 MAX_THRESHOLD = 0.9
-OUTSIDE_RECALL = 0.7
+OUTSIDE_RECALL = 0.8
 """With `outside` requests, the threshold rejects this share of held-out ones (no more)."""
 C = 10.0
 """The inverse regularisation strength of the scope model."""
