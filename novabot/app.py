@@ -10,6 +10,7 @@ Every part gets only what it uses; nothing reaches back through the bot.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -29,6 +30,8 @@ from novabot.delivery.inbox import Inbox
 from novabot.delivery.runs import StoreRunLeases
 from novabot.delivery.worker import Worker
 from novabot.llm.client import LLM
+from novabot.metrics import Metrics
+from novabot.ops.prices import current_prices
 from novabot.pipeline.agent import PipelineAgent
 from novabot.pipeline.command import PIPELINE_COMMAND
 from novabot.pipeline.executor import Limits
@@ -59,8 +62,10 @@ class App:
     inbox: Inbox
     courier: Courier
     scheduler: Scheduler
+    metrics: Metrics
 
     async def close(self) -> None:
+        self.metrics.stop_counting_errors_of(logging.getLogger())
         await self.scheduler.stop(0)
         await self.pipelines.stop()
         await self.llm.close()
@@ -111,7 +116,11 @@ async def _wire(
     router = await build_router(
         settings, registry.routable_cards, store, llm, claims=[pipelines.claim]
     )
-    services = Services(store, registry, router, pipelines, registry.commands)
+    prices = partial(current_prices, settings.prices_file)
+    # Set here, not at construction: the LLM client is built before everything else.
+    llm.observer = metrics = Metrics(settings.db_path, prices)
+    metrics.count_errors_of(logging.getLogger())  # the root: cogs' and libraries' too
+    services = Services(store, registry, router, pipelines, registry.commands, prices)
     budget = settings.knowledge_token_budget
     knowledge = Retriever(store, knowledge_embedder(router), token_budget=budget)
     # Set here, not at construction: the router needs the pipeline service (its claim),
@@ -137,8 +146,9 @@ async def _wire(
     )  # fmt: skip
     scheduler = Scheduler(store, runner, worker, settings.schedule)
     return App(
-        settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier, scheduler
-    )
+        settings, store, llm, registry, router, pipelines, bot, worker, inbox, courier,
+        scheduler, metrics,
+    )  # fmt: skip
 
 
 @contextlib.asynccontextmanager

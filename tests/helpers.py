@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 import time
 from collections.abc import Callable
@@ -75,10 +76,13 @@ def free_port() -> int:
 
 
 async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
-    """Poll until `check()` is truthy (bolt answers after it has acked the request)."""
+    """Poll until `check()` is truthy (bolt answers after it has acked the request);
+    `check` may be a coroutine function (e.g. one that reads the database)."""
     deadline = time.monotonic() + within
     while True:
         result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if time.monotonic() > deadline:

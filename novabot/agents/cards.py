@@ -44,11 +44,15 @@ class ScopeCard(BaseModel):
     source: Path | None = None
 
 
+# libyaml's safe loader when PyYAML was built with it: every start parses every card.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_card(text: str, source: Path) -> ScopeCard:
     """Parse one card's text; `source` is only used to name the file in errors."""
     front, body = _split_front_matter(text, source)
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise CardError(f"{source}: front matter is not valid YAML ({_first_line(exc)})") from None
     if not isinstance(data, dict):

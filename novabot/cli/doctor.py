@@ -21,6 +21,7 @@ from typing import Any
 
 from novabot.cli.db_check import check as check_integrity
 from novabot.config import ConfigError, Settings
+from novabot.ops.health import check_endpoint
 from novabot.store import LATEST_VERSION
 
 CHECK_TIMEOUT_S = 10.0
@@ -80,41 +81,18 @@ async def _guarded(check: Check, settings: Settings) -> Finding:
 
 
 async def check_llm_endpoint(settings: Settings) -> Finding:
-    import openai
-
     name, url, model = "LLM endpoint", settings.llm_endpoint, settings.llm.model
     if not settings.llm_configured:
         return Finding(name, False, "not configured", LLM_FIX)
-    client = openai.AsyncOpenAI(
-        base_url=url, api_key=settings.llm_key, timeout=CHECK_TIMEOUT_S, max_retries=0
-    )
-    try:
-        offered = [m.id async for m in client.models.list()]
-    except openai.AuthenticationError:
-        return Finding(name, False, f"{url} refused the key", "set NOVA_LLM_API_KEY")
-    except openai.APIConnectionError:
-        return Finding(name, False, f"{url} cannot be reached", "start it or set NOVA_LLM_BASE_URL")
-    except openai.APIStatusError as exc:  # some servers have no /models: ask for one token
-        return await _one_token(client, name, url, model, exc.status_code)
-    finally:
-        await client.close()
-    if offered and model not in offered:
-        shown = ", ".join(sorted(offered)[:5])
+    health = await check_endpoint(url, settings.llm_key, model=model, timeout_s=CHECK_TIMEOUT_S)
+    if not health.up:
         return Finding(
-            name, False, f"{url} has no model {model} (it has {shown})", "set NOVA_LLM_MODEL"
+            name, False, f"{url}: {health.detail}", "check NOVA_LLM_BASE_URL and the server"
         )
-    return Finding(name, True, f"{url} answers; model {model}")
-
-
-async def _one_token(client: Any, name: str, url: str, model: str, status: int) -> Finding:
-    import openai
-
-    try:
-        await client.chat.completions.create(
-            model=model, messages=[{"role": "user", "content": "ping"}], max_tokens=1
-        )
-    except openai.APIError as exc:
-        return Finding(name, False, f"{url} answered {status}, then {exc}", "check NOVA_LLM_*")
+    if health.models and model not in health.models:
+        shown = ", ".join(health.models[:5])
+        detail = f"{url} has no model {model} (it has {shown})"
+        return Finding(name, False, detail, "set NOVA_LLM_MODEL")
     return Finding(name, True, f"{url} answers; model {model}")
 
 

@@ -206,7 +206,8 @@ def dispatch(args: argparse.Namespace) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings()
-        configure_logging(log_file(settings, args), settings.log.level)
+        json_lines = settings.log.format == "json"
+        configure_logging(log_file(settings, args), settings.log.level, json_lines=json_lines)
         return asyncio.run(run(settings, args))
     except ONE_LINE_ERRORS as exc:
         if settings is None and isinstance(exc, ConfigError) and hasattr(args, "bad_config"):

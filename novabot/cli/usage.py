@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from novabot.adapters.terminal import cli_key
 from novabot.cli.runtime import UsageError, started_app
 from novabot.commands.builtin import describe_usage
 from novabot.config import Settings
+from novabot.ops.prices import PriceError, PriceTable, current_prices
 from novabot.store.records import UsageRow
 
 JSON_KEYS = ("agent", "model", "calls", "prompt_tokens", "completion_tokens")
@@ -34,12 +37,13 @@ async def run_usage(settings: Settings, args: argparse.Namespace) -> int:
     async with started_app(settings) as app:
         key = None if args.all else cli_key(args.thread)
         rows = await app.store.usage(key, since=since)
+    prices = partial(current_prices, settings.prices_file)
     if args.json:
-        print(json.dumps([as_json(row) for row in rows]))
+        print(json.dumps([as_json(row, json_prices(prices)) for row in rows]))
     elif since is not None:
-        print(describe_usage(rows, nothing=f"No tokens used since {args.since}."))
+        print(describe_usage(rows, prices, nothing=f"No tokens used since {args.since}."))
     else:
-        print(describe_usage(rows))
+        print(describe_usage(rows, prices))
     return 0
 
 
@@ -54,5 +58,14 @@ def parse_since(text: str) -> datetime:
         ) from None
 
 
-def as_json(row: UsageRow) -> dict[str, str | int]:
-    return {key: getattr(row, key) for key in JSON_KEYS}
+def json_prices(prices: Callable[[], PriceTable]) -> PriceTable:
+    try:
+        return prices()
+    except PriceError as exc:  # a script is better told than given costs of 0
+        raise UsageError(str(exc)) from None
+
+
+def as_json(row: UsageRow, prices: PriceTable) -> dict[str, Any]:
+    """The row's JSON_KEYS, and `cost_usd` (null when the model has no price)."""
+    cost = prices.cost(row.model, row.prompt_tokens, row.completion_tokens)
+    return {**{key: getattr(row, key) for key in JSON_KEYS}, "cost_usd": cost}

@@ -6,11 +6,14 @@ and `usage` speak of this conversation only, unless an admin asks `usage --all`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from novabot.commands.command import Command, CommandContext, CommandError, Services
 from novabot.oneline import one_line
+from novabot.ops.prices import NO_PRICES, PriceError, PriceTable
+from novabot.ops.usage import Total, describe_total
 from novabot.projects.context import cite
+from novabot.store.ops import UsageGroup
 from novabot.store.records import UsageRow
 
 
@@ -101,7 +104,7 @@ async def unbind_command(ctx: CommandContext, args: str) -> str:
 async def usage_command(ctx: CommandContext, args: str) -> str:
     everywhere = wants_all(ctx, args, "usage")
     rows = await ctx.services.store.usage(None if everywhere else ctx.key)
-    return describe_usage(rows)
+    return describe_usage(rows, ctx.services.prices)
 
 
 def wants_all(ctx: CommandContext, args: str, command: str) -> bool:
@@ -117,15 +120,34 @@ def wants_all(ctx: CommandContext, args: str, command: str) -> bool:
     return True
 
 
-def describe_usage(rows: Sequence[UsageRow], nothing: str = "No tokens used yet.") -> str:
-    """One line per (agent, model), as the chat command and `nova usage` print them."""
+def describe_usage(
+    rows: Sequence[UsageRow], prices: Callable[[], PriceTable], nothing: str = "No tokens used yet."
+) -> str:
+    """One line per (agent, model) with its cost, and the total, as the chat command and
+    `nova usage` print them. An unusable price file costs nothing but a note."""
     if not rows:
         return nothing
-    return "\n".join(
-        f"{row.agent} ({row.model}): {row.calls} calls, "
-        f"{row.prompt_tokens} prompt + {row.completion_tokens} completion tokens"
-        for row in rows
-    )
+    try:
+        table, note = prices(), ""
+    except PriceError as exc:
+        table, note = NO_PRICES, f"(costs unknown: {exc})"
+    lines = [f"{row.agent} ({row.model}): {describe_total(row_total(row, table))}" for row in rows]
+    if len(rows) > 1:
+        grand = Total("total")
+        for row in rows:
+            grand.add(as_group(row), table)
+        lines.append(f"Total: {describe_total(grand)}")
+    return "\n".join([*lines, note] if note else lines)
+
+
+def row_total(row: UsageRow, prices: PriceTable) -> Total:
+    total = Total(row.agent)
+    total.add(as_group(row), prices)
+    return total
+
+
+def as_group(row: UsageRow) -> UsageGroup:
+    return UsageGroup(row.agent, row.model, row.calls, row.prompt_tokens, row.completion_tokens)
 
 
 async def help_command(ctx: CommandContext, args: str) -> str:

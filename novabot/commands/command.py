@@ -17,6 +17,7 @@ from novabot.core.message import ConversationKey
 from novabot.core.responder import Responder
 
 if TYPE_CHECKING:
+    from novabot.ops.prices import PriceTable
     from novabot.pipeline.service import PipelineService
     from novabot.routing.router import Router
     from novabot.store import Store
@@ -46,6 +47,8 @@ class Services:
     pipelines: PipelineService
     commands: Mapping[str, Command]
     """Every registered command, for `help`: read at each use, so cogs' commands count."""
+    prices: Callable[[], PriceTable]
+    """The model price table as it is now (PriceError when its file is unusable)."""
 
 
 @dataclass(frozen=True)

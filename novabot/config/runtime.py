@@ -64,6 +64,8 @@ class LogSettings(BaseModel):
     file: Path | None = None
     """Where the full log (with tracebacks) goes; default: `nova.log` beside the database."""
     level: str = "INFO"
+    format: Literal["text", "json"] = "text"
+    """json: one JSON object per line in the log file, for log collectors."""
 
     @field_validator("level")
     @classmethod

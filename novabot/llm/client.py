@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from novabot.llm.errors import (
     explain_api_error,
     public_api_error,
 )
-from novabot.llm.metering import UsageSink, current_charge
+from novabot.llm.metering import CallObserver, UsageSink, current_charge
 from novabot.llm.stream import (
     ChatMessage,
     NotAnEventStream,
@@ -95,6 +96,7 @@ class LLM:
         max_retries: int = 3,
         max_tool_rounds: int = 5,
         usage_sink: UsageSink | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.endpoint = base_url
         self.model = model
@@ -103,12 +105,19 @@ class LLM:
         self.max_tool_rounds = max_tool_rounds
         self.usage_sink = usage_sink
         """Where every call's token counts go (see metering.py); None: not recorded."""
+        self.observer = observer
+        """Told each call's duration (the metrics); None: nobody is."""
         self._client = openai.AsyncOpenAI(
             base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=max_retries
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, usage_sink: UsageSink | None = None) -> LLM:
+    def from_settings(
+        cls,
+        settings: Settings,
+        usage_sink: UsageSink | None = None,
+        observer: CallObserver | None = None,
+    ) -> LLM:
         return cls(
             base_url=settings.llm_endpoint,
             api_key=settings.llm_key,
@@ -117,6 +126,7 @@ class LLM:
             max_retries=settings.llm.max_retries,
             max_tool_rounds=settings.llm.max_tool_rounds,
             usage_sink=usage_sink,
+            observer=observer,
         )
 
     async def close(self) -> None:
@@ -188,6 +198,7 @@ class LLM:
         model = model or self.model
         function = {"name": name, "description": description, "parameters": parameters}
         forced = {"type": "function", "function": {"name": name}}
+        started = time.perf_counter()
         try:
             response = await self._create(
                 model=model,
@@ -206,7 +217,7 @@ class LLM:
             raise self._explain(exc, model) from exc
         message = response.choices[0].message if response.choices else None
         counted = Usage.of(response.usage)
-        await self._meter(model, counted)
+        await self._meter(model, counted, started)
         calls = [c for c in (message.tool_calls or []) if c.type == "function"] if message else []
         text = (message.content or "") if message else ""
         answer = Answer(text=text, model=model, usage=counted, rounds=1, tool_calls=len(calls))
@@ -230,6 +241,7 @@ class LLM:
         model = model or self.model
         options: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
         structured = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+        started = time.perf_counter()
         try:
             try:
                 response = await self._create(
@@ -249,7 +261,7 @@ class LLM:
             raise self._explain(exc, model) from exc
         text = (response.choices[0].message.content or "") if response.choices else ""
         counted = Usage.of(response.usage)
-        await self._meter(model, counted)
+        await self._meter(model, counted, started)
         return Answer(text=text, model=model, usage=counted, rounds=1)
 
     async def _create(self, **request: Any) -> Any:
@@ -283,8 +295,9 @@ class LLM:
             "stream_options": {"include_usage": True},
             **options,
         }
+        started = time.perf_counter()
         result = await self._streamed(request, on_text)
-        await self._meter(model, result.usage)
+        await self._meter(model, result.usage, started)
         return result
 
     async def _streamed(self, request: dict[str, Any], on_text: OnText | None) -> Round:
@@ -309,11 +322,14 @@ class LLM:
                 await asyncio.sleep(STREAM_RETRY_BACKOFF_S * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _meter(self, model: str, usage: Usage) -> None:
-        """Charge one call's tokens to whoever `charged_to` names (metering.py)."""
+    async def _meter(self, model: str, usage: Usage, started: float) -> None:
+        """Charge one call's tokens to whoever `charged_to` names (metering.py), and tell
+        the observer how long it took (from `started`, a `perf_counter` reading)."""
+        charge = current_charge()
+        if self.observer is not None:
+            self.observer.llm_call(charge.agent, model, time.perf_counter() - started)
         if self.usage_sink is None:
             return
-        charge = current_charge()
         await self.usage_sink.record_usage(
             charge.key,
             agent=charge.agent,

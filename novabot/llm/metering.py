@@ -40,6 +40,12 @@ class UsageSink(Protocol):
     ) -> None: ...
 
 
+class CallObserver(Protocol):
+    """Told how long each LLM call took, and for which agent and model (the metrics)."""
+
+    def llm_call(self, agent: str, model: str, seconds: float) -> None: ...
+
+
 _current: ContextVar[Charge | None] = ContextVar("llm_charge", default=None)
 
 

@@ -7,6 +7,7 @@ traceback continuing without one). An entry is that line and its continuation.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,7 +59,13 @@ def logged_errors(log_file: Path) -> Iterator[LoggedError]:
         trace: list[str] = []
         for raw in lines:
             line = raw.rstrip("\n")
-            if ENTRY_START.match(line):
+            if (entry := _json_entry(line)) is not None:  # NOVA_LOG_FORMAT=json
+                if head is not None:
+                    yield LoggedError(error_id, head, tuple(trace))
+                    head = None
+                if entry.error_id:
+                    yield entry
+            elif ENTRY_START.match(line):
                 if head is not None:
                     yield LoggedError(error_id, head, tuple(trace))
                 found = ERROR_ID.search(line)
@@ -68,6 +75,23 @@ def logged_errors(log_file: Path) -> Iterator[LoggedError]:
                 trace.append(line)
         if head is not None:
             yield LoggedError(error_id, head, tuple(trace))
+
+
+def _json_entry(line: str) -> LoggedError | None:
+    """A JSON log line as an entry (its id empty when it carries none); None otherwise."""
+    if not line.startswith("{"):
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or "message" not in record:
+        return None
+    head = f"{record.get('time', '')} {record.get('level', '')} {record.get('logger', '')}:"
+    head += f" {record['message']}"
+    found = ERROR_ID.search(str(record["message"]))
+    trace = str(record.get("exc") or "").splitlines()
+    return LoggedError(found.group(1) if found else "", head, tuple(trace))
 
 
 def find_error(log_file: Path, error_id: str) -> LoggedError | None:

@@ -93,3 +93,8 @@ def load_prices(path: Path | None) -> PriceTable:
 def prices_file(configured: Path | None) -> Path | None:
     """The file to read: NOVA_PRICES_FILE when set, else the shipped one."""
     return configured if configured is not None else shipped_prices_file()
+
+
+def current_prices(configured: Path | None) -> PriceTable:
+    """The table as the file says now (an edit needs no restart)."""
+    return load_prices(prices_file(configured))

@@ -1,8 +1,10 @@
 """Reads for Nova's own operations: token use grouped for reporting, pipeline runs by
-status, and posts still waiting to be sent. Read-only; nothing here writes."""
+status, posts still waiting to be sent, and whether the database takes writes. Nothing
+here writes."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +65,15 @@ Channel = tuple[str, str]
 
 
 class OpsMixin(StoreBase):
+    async def takes_writes(self) -> bool:
+        """Whether a write could start now: the write lock is taken and given back, with
+        nothing written (a full disk or a read-only file fails here, not mid-answer)."""
+        try:
+            async with self._db.transaction():
+                return True
+        except sqlite3.Error:
+            return False
+
     async def usage_groups(
         self, by: str, *, since: datetime | None = None, channel: Channel | None = None
     ) -> list[UsageGroup]:

@@ -85,10 +85,8 @@ async def test_unreachable_endpoint_and_unconfigured_platforms(
         settings.replaced(llm_base_url=f"http://127.0.0.1:{closed}/v1"), capsys
     )
     assert code == 1
-    assert lines[1] == (
-        f"✗ LLM endpoint: http://127.0.0.1:{closed}/v1 cannot be reached"
-        " — fix: start it or set NOVA_LLM_BASE_URL"
-    )
+    assert lines[1].startswith(f"✗ LLM endpoint: http://127.0.0.1:{closed}/v1: cannot connect (")
+    assert lines[1].endswith(" — fix: check NOVA_LLM_BASE_URL and the server")
     assert lines[2] == "– Slack: not configured (NOVA_SLACK_BOT_TOKEN unset)"
     assert lines[3] == "– Discord: not configured (NOVA_DISCORD_TOKEN unset)"
 

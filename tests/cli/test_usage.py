@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,22 +12,24 @@ import pytest
 from novabot.adapters.terminal import cli_key
 from novabot.core.message import ConversationKey
 from novabot.store import Store
-from tests.cli.test_main import assert_one_line_error, nova
+from tests.cli.conftest import Nova
+from tests.cli.test_main import Result, assert_one_line_error, nova
 from tests.conftest import MODEL, cli_env
 from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
+from tests.store.digest_seed import date
 
 PLAN = {
     "task": "summarise the report",
     "steps": [{"id": "gist", "agent": "summarizer", "instruction": "summarise the report"}],
 }
-MAIN = "chat (m): 2 calls, 30 prompt + 6 completion tokens\n"
+MAIN = "chat (m): 2 calls, 30 in + 6 out tokens, $0.0420\n"
+PRICES = "models:\n  m: {input: 1000, output: 2000}\n"  # USD per 1M tokens
 
 
-@pytest.fixture
-async def env(tmp_path: Path) -> dict[str, str]:
-    """A database with calls in the main terminal conversation, a thread and Slack;
-    the thread's call was made in 2024."""
-    async with await Store.open(tmp_path / "nova.db") as store:
+async def record_calls(db: Path) -> None:
+    """Calls in the main terminal conversation, a thread and Slack; the thread's call was
+    made in 2024."""
+    async with await Store.open(db) as store:
         for key, agent, prompt in (
             (cli_key(None), "chat", 10),
             (cli_key(None), "chat", 20),
@@ -37,54 +40,57 @@ async def env(tmp_path: Path) -> dict[str, str]:
             await store.record_usage(
                 key, agent=agent, model="m", prompt_tokens=prompt, completion_tokens=completion
             )
-    with sqlite3.connect(tmp_path / "nova.db") as conn:
-        conn.execute(
-            "UPDATE token_usage SET created_at = '2024-03-01T09:00:00.000000+00:00'"
-            " WHERE agent = 'translator'"
-        )
-    return cli_env(tmp_path)
+    date(db, "token_usage", 3, created_at=datetime(2024, 3, 1, 9, tzinfo=UTC))  # the thread's
 
 
-async def test_the_main_conversation_a_thread_or_all(tmp_path: Path, env: dict[str, str]) -> None:
-    main = await nova(tmp_path, "usage", env=env)
-    assert (main.code, main.out, main.err) == (0, MAIN, "")
-    trip = await nova(tmp_path, "usage", "--thread", "trip", env=env)
-    assert trip.out == "translator (m): 1 calls, 7 prompt + 1 completion tokens\n"
-    everything = await nova(tmp_path, "usage", "--all", env=env)
-    assert everything.out == (
-        "chat (m): 3 calls, 130 prompt + 26 completion tokens\n"
-        "translator (m): 1 calls, 7 prompt + 1 completion tokens\n"
+@pytest.fixture
+def usage(tmp_path: Path, nova_here: Nova, monkeypatch: pytest.MonkeyPatch) -> Nova:
+    """`nova` in this process (the command's output is what is tested here), on a database
+    with those calls, and a price for their model."""
+    asyncio.run(record_calls(tmp_path / "nova.db"))
+    (tmp_path / "prices.yaml").write_text(PRICES)
+    monkeypatch.setenv("NOVA_PRICES_FILE", str(tmp_path / "prices.yaml"))
+    return nova_here
+
+
+def test_the_main_conversation_a_thread_or_all(usage: Nova) -> None:
+    assert usage("usage") == (0, MAIN, "")
+    trip = usage("usage", "--thread", "trip")[1]
+    assert trip == "translator (m): 1 calls, 7 in + 1 out tokens, $0.0090\n"
+    assert usage("usage", "--all")[1] == (
+        "chat (m): 3 calls, 130 in + 26 out tokens, $0.1820\n"
+        "translator (m): 1 calls, 7 in + 1 out tokens, $0.0090\n"
+        "Total: 4 calls, 137 in + 27 out tokens, $0.1910\n"
     )
 
 
-async def test_since_leaves_earlier_calls_out(tmp_path: Path, env: dict[str, str]) -> None:
-    recent = await nova(tmp_path, "usage", "--all", "--since", "2025-01-01", env=env)
-    assert recent.out == "chat (m): 3 calls, 130 prompt + 26 completion tokens\n"
-    exact = await nova(
-        tmp_path, "usage", "--thread", "trip", "--since", "2024-03-01T09:00Z", env=env
-    )
-    assert exact.out.startswith("translator (m): 1 calls")
-    later = await nova(
-        tmp_path, "usage", "--thread", "trip", "--since", "2024-03-01T09:01Z", env=env
-    )
-    assert (later.code, later.out) == (0, "No tokens used since 2024-03-01T09:01Z.\n")
+def test_since_leaves_earlier_calls_out(usage: Nova) -> None:
+    recent = usage("usage", "--all", "--since", "2025-01-01")[1]
+    assert recent == "chat (m): 3 calls, 130 in + 26 out tokens, $0.1820\n"
+    exact = usage("usage", "--thread", "trip", "--since", "2024-03-01T09:00Z")[1]
+    assert exact.startswith("translator (m): 1 calls")
+    later = usage("usage", "--thread", "trip", "--since", "2024-03-01T09:01Z")
+    assert later[:2] == (0, "No tokens used since 2024-03-01T09:01Z.\n")
 
 
-async def test_json_rows_have_stable_keys(tmp_path: Path, env: dict[str, str]) -> None:
-    result = await nova(tmp_path, "usage", "--all", "--json", env=env)
-    assert result.code == 0
-    assert json.loads(result.out) == [
-        {"agent": "chat", "model": "m", "calls": 3, "prompt_tokens": 130, "completion_tokens": 26},
+def test_json_rows_have_stable_keys(usage: Nova) -> None:
+    code, out, _ = usage("usage", "--all", "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"agent": "chat", "model": "m", "calls": 3, "prompt_tokens": 130, "completion_tokens": 26,
+         "cost_usd": pytest.approx(0.182)},
         {"agent": "translator", "model": "m", "calls": 1, "prompt_tokens": 7,
-         "completion_tokens": 1},
+         "completion_tokens": 1, "cost_usd": pytest.approx(0.009)},
     ]  # fmt: skip
-    empty = await nova(tmp_path, "usage", "--thread", "none", "--json", env=env)
-    assert json.loads(empty.out) == []
+    assert json.loads(usage("usage", "--thread", "none", "--json")[1]) == []
 
 
-async def test_a_bad_date_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str]) -> None:
-    result = await nova(tmp_path, "usage", "--since", "last tuesday", env=env)
-    assert_one_line_error(result, "--since: 'last tuesday' is not a date or time", "2025-05-01")
+def test_a_bad_date_is_one_line_and_exit_2(usage: Nova) -> None:
+    assert_one_line_error(
+        Result(*usage("usage", "--since", "last tuesday")),
+        "--since: 'last tuesday' is not a date or time",
+        "2025-05-01",
+    )
 
 
 async def test_usage_all_equals_the_tokens_the_endpoint_served(tmp_path: Path) -> None:

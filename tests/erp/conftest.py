@@ -33,9 +33,7 @@ def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer()
     try:
         server.start()
-        with psycopg.connect(server.url, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE erp_template")
-        with psycopg.connect(server.url_of("erp_template"), autocommit=True) as conn:
+        with psycopg.connect(server.create_database("erp_template"), autocommit=True) as conn:
             for statement in STATEMENTS:
                 conn.execute(statement)
             for statement in READ_ONLY_ROLE:
@@ -50,11 +48,8 @@ def pg_url(postgres: PostgresServer) -> Iterator[str]:
     """A database of its own for this test, copied from the template (a test that did
     change data would spoil no other)."""
     name = f"erp_{next(_numbers)}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE erp_template")
-    yield postgres.url_of(name)
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    yield postgres.create_database(name, template="erp_template")
+    postgres.drop_database(name)
 
 
 def snapshot_postgres(url: str) -> Snapshot:

@@ -1,5 +1,6 @@
-"""A real, throwaway PostgreSQL server for the tests: `initdb` in a temporary folder, started
-with `pg_ctl` on a free port of 127.0.0.1, stopped and deleted after.
+"""The tests' real, throwaway PostgreSQL server: `initdb` in a temporary folder, started
+with `pg_ctl` on a free port of 127.0.0.1, stopped and deleted after. One per session
+(tests/erp/conftest.py); each test or module makes the databases it needs on it.
 
 PostgreSQL refuses to run as root; when the tests do (CI, these machines), the cluster
 belongs to `nobody` and every server command runs through `runuser -u nobody`. The
@@ -15,6 +16,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+import psycopg
 
 from tests.helpers import free_port
 
@@ -56,6 +59,17 @@ class PostgresServer:
 
     def url_of(self, database: str, user: str = SUPERUSER) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """A new database (empty, or a copy of `template`); returns its URL."""
+        copy = f" TEMPLATE {template}" if template else ""
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}{copy}")
+        return self.url_of(name)
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "nobody", "--"] if self.as_nobody else []

@@ -1,9 +1,12 @@
-"""Errors by id in a log file written the way Nova writes it (logs.py's file format)."""
+"""Errors by id in a log file written the way Nova writes it (logs.py's formats: text,
+and one JSON object per line with NOVA_LOG_FORMAT=json)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,13 +17,18 @@ from novabot.ops.errors import MAX_TRACE_CHARS, lookup, normalise_id, recent_err
 log = logging.getLogger("novabot.core.bot")
 
 
-@pytest.fixture
-def log_file(tmp_path: Path) -> Iterator[Path]:
+@pytest.fixture(params=[False, True], ids=["text", "json"])
+def log_file(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    with logging_to(tmp_path / "nova.log", json_lines=request.param) as path:
+        yield path
+
+
+@contextmanager
+def logging_to(path: Path, *, json_lines: bool) -> Iterator[Path]:
     """Nova's own logging to a file, put back as it was afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    path = tmp_path / "nova.log"
-    configure_logging(path, "INFO")
+    configure_logging(path, "INFO", json_lines=json_lines)
     try:
         yield path
     finally:
@@ -94,3 +102,13 @@ def test_ids_are_normalised() -> None:
     assert normalise_id("#3F9A1C2B") == "3f9a1c2b"
     assert normalise_id("error id 3f9a1c2b") == "3f9a1c2b"
     assert normalise_id("3f9a1c2") is None
+
+
+def test_json_lines_are_one_object_per_record(tmp_path: Path) -> None:
+    with logging_to(tmp_path / "nova.log", json_lines=True) as path:
+        fail("3f9a1c2b", "the widget broke")
+    [record] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert record["level"] == "ERROR" and record["logger"] == "novabot.core.bot"
+    assert record["message"] == "agent chat failed in slack:C1 [error 3f9a1c2b]"
+    assert record["exc"].endswith("RuntimeError: the widget broke")
+    assert record["time"].endswith("+00:00")

@@ -25,6 +25,7 @@ from tests.fakes.slack_socket import event_body, signed_headers
 from tests.helpers import eventually
 from tests.reliability.process import NovaProcess, stopped_at_exit
 from tests.reliability.test_pipeline_handover import slack_env
+from tests.store.digest_seed import date
 
 FAST = {"NOVA_SCHEDULE_SYNC_S": "0.5", "NOVA_LEASE_S": "3"}
 
@@ -40,13 +41,8 @@ async def add_schedule(
             agent="chat" if kind == "agent" else None,
             prompt=None if kind == "digest" else "say ok",
         )  # fmt: skip
-        if created is not None:
-            stamp = created.isoformat(timespec="microseconds")
-            async with store._db.transaction() as tx:
-                await tx.fetchall(
-                    "UPDATE schedules SET created_at = ?, updated_at = ? WHERE id = ?",
-                    (stamp, stamp, schedule_id),
-                )
+    if created is not None:
+        date(db, "schedules", schedule_id, created_at=created, updated_at=created)
     return schedule_id
 
 
@@ -54,6 +50,11 @@ async def history(db: Path, schedule_id: int) -> list[tuple[str, str, str | None
     async with await Store.open(db) as store:
         runs = await store.schedule_history(schedule_id, limit=1000)
     return [(run.slot.isoformat(), run.status, run.post_ref) for run in runs]
+
+
+async def has_slots(db: Path, schedule_id: int, status: str, count: int) -> bool:
+    """Whether at least `count` of the schedule's slots are recorded with `status`."""
+    return [found for _, found, _ in await history(db, schedule_id)].count(status) >= count
 
 
 def post_tags(fake: FakeSlack) -> list[str]:
@@ -72,12 +73,13 @@ async def test_two_processes_post_each_slot_exactly_once(
 ) -> None:
     fake_openai.default = ok
     db = tmp_path / "nova.db"
-    schedule_id = await add_schedule(db, every="2s")
+    schedule_id = await add_schedule(db, every="1s")
     first = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **FAST), "first")
     second = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **FAST), "second")
     async with stopped_at_exit(first, second):
         await asyncio.gather(first.start(), second.start())
-        await asyncio.sleep(20)
+        # Both tick every slot; eight of them, each claimed by whichever is first.
+        await eventually(lambda: len(fake_slack.messages["C1"]) >= 8, within=40)
         assert await first.stop() == 0 and await second.stop() == 0
     runs = await history(db, schedule_id)
     done = [run for run in runs if run[1] == "done"]
@@ -122,7 +124,7 @@ async def test_restarting_catches_up_one_missed_slot_and_records_the_rest(
     async with stopped_at_exit(service):
         await service.start()
         await eventually(lambda: len(fake_slack.messages["C1"]) == 1, within=10)
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)  # time for more posts, if there were to be a burst
         assert await service.stop() == 0
     assert Counter(status for _, status, _ in await history(db, schedule_id)) == {
         "missed": 2,
@@ -141,7 +143,8 @@ async def test_after_a_long_outage_nothing_is_posted_in_a_burst(
     service = NovaProcess(tmp_path, env)
     async with stopped_at_exit(service):
         await service.start()
-        await asyncio.sleep(3)
+        await eventually(lambda: has_slots(db, schedule_id, "missed", 5), within=10)
+        await asyncio.sleep(1)  # time for posts, if there were to be a burst
         assert await service.stop() == 0
     assert [status for _, status, _ in await history(db, schedule_id)] == ["missed"] * 5
     assert fake_slack.messages["C1"] == []
@@ -185,7 +188,7 @@ async def test_a_scheduled_post_coming_back_as_an_event_is_not_answered(
             async with aiohttp.ClientSession() as session:
                 response = await session.post(url, data=raw, headers=signed_headers(raw, SECRET))
                 assert response.status == 200
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1)  # time for an answer, if there were to be one
         assert await service.stop() == 0
     assert fake_openai.requests == [] and len(fake_slack.messages["C1"]) == 1
 
@@ -198,7 +201,7 @@ async def test_a_quiet_digest_posts_nothing_and_asks_no_model(
     service = NovaProcess(tmp_path, slack_env(tmp_path, fake_openai, fake_slack, **FAST))
     async with stopped_at_exit(service):
         await service.start()
-        await asyncio.sleep(4)
+        await eventually(lambda: has_slots(db, schedule_id, "quiet", 2), within=15)
         assert await service.stop() == 0
     statuses = Counter(status for _, status, _ in await history(db, schedule_id))
     assert statuses["quiet"] >= 2 and set(statuses) <= {"quiet", "missed"}, statuses

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.test_main import nova
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, Slow, Text
 from tests.fakes.slack_server import FakeSlack
 from tests.helpers import eventually
 from tests.pipeline.steps import StepServer
@@ -32,15 +32,17 @@ async def test_a_second_nova_run_on_a_port_in_use_stops_with_one_line(
 async def test_the_terminal_does_not_run_a_pipeline_a_nova_run_holds(
     tmp_path: Path, fake_openai: FakeOpenAI, fake_slack: FakeSlack
 ) -> None:
-    steps = StepServer(latency=0.5)
+    steps = StepServer()
+    # s1 stays in flight until the service stops, however long the terminal takes to start.
+    steps.overrides["s1"] = lambda n: Slow(60, Text("output of s1"))
     fake_openai.default = steps.reply
     chain = [(f"s{n}", "chat", [f"s{n - 1}"] if n else []) for n in range(4)]
     run_id = await seed_run(fake_slack, tmp_path / "nova.db", *chain)
-    env = slack_env(tmp_path, fake_openai, fake_slack)
+    env = slack_env(tmp_path, fake_openai, fake_slack, NOVA_SHUTDOWN_GRACE_S="0.5")
     service = NovaProcess(tmp_path, env, "service")
     async with stopped_at_exit(service):
         await service.start()
-        await eventually(lambda: steps.calls.get("s0"), within=20)
+        await eventually(lambda: steps.calls.get("s1"), within=20)
         resumed = await nova(tmp_path, "pipeline", "resume", env=env)
         assert await service.stop() == 0
     assert resumed.code == 1

@@ -21,6 +21,7 @@ from novabot.store import Store
 from novabot.store.schedules import ScheduleRow
 from tests.fakes.openai_server import FakeOpenAI, Slow, Text
 from tests.helpers import RecordingResponder, eventually
+from tests.store.digest_seed import date
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 KEY = ConversationKey("slack", "C1")
@@ -82,18 +83,13 @@ async def reminder(store: Store, every: str = "10m", **options: object) -> int:
         trigger_kind="every", expression=every, tz="UTC", platform="slack", channel_id="C1",
         thread_id=None, kind="reminder", owner="slack:U1", prompt="stand-up", **options,  # type: ignore[arg-type]
     )  # fmt: skip
-    await backdate(store, schedule_id, START)
+    backdate(store, schedule_id, START)
     return schedule_id
 
 
-async def backdate(store: Store, schedule_id: int, moment: datetime) -> None:
+def backdate(store: Store, schedule_id: int, moment: datetime) -> None:
     """Make the schedule look created at `moment` (the test's clock, not the wall's)."""
-    text = moment.isoformat(timespec="microseconds")
-    async with store._db.transaction() as tx:
-        await tx.fetchall(
-            "UPDATE schedules SET created_at = ?, updated_at = ? WHERE id = ?",
-            (text, text, schedule_id),
-        )
+    date(store.path, "schedules", schedule_id, created_at=moment, updated_at=moment)
 
 
 async def test_each_slot_is_posted_once_whichever_process_ticks(
@@ -150,19 +146,11 @@ async def test_resuming_does_not_catch_up_the_paused_time(app: App, clock: Clock
     schedule_id = await reminder(a.store)
     await a.store.set_paused(schedule_id, True)
     await a.store.set_paused(schedule_id, False)
-    await backdate_update(a.store, schedule_id, START + timedelta(minutes=45))
+    date(a.store.path, "schedules", schedule_id, updated_at=START + timedelta(minutes=45))
     clock.now = START + timedelta(minutes=50, seconds=1)
     await a.tick(schedule_id)
     history = await a.store.schedule_history(schedule_id)
     assert [(run.slot - START, run.status) for run in history] == [(timedelta(minutes=50), "done")]
-
-
-async def backdate_update(store: Store, schedule_id: int, moment: datetime) -> None:
-    async with store._db.transaction() as tx:
-        await tx.fetchall(
-            "UPDATE schedules SET updated_at = ? WHERE id = ?",
-            (moment.isoformat(timespec="microseconds"), schedule_id),
-        )
 
 
 async def test_a_dead_holders_slot_is_finished_once_without_writing_it_again(
@@ -209,7 +197,7 @@ async def test_an_agent_job_stops_at_its_token_cap(
         thread_id=None, kind="agent", owner="slack:U1", agent="chat", prompt="say ok",
         max_tokens=4,
     )  # fmt: skip
-    await backdate(app.store, schedule_id, START)
+    backdate(app.store, schedule_id, START)
     fake_openai.script(Text("ok and then a great deal more than anyone asked for"))
     clock.now = START + timedelta(minutes=10, seconds=1)
     await a.tick(schedule_id)
@@ -229,7 +217,7 @@ async def test_a_failed_job_posts_nothing_and_says_why(
         trigger_kind="every", expression="10m", tz="UTC", platform="slack", channel_id="C1",
         thread_id=None, kind="agent", owner="slack:U1", agent="chat", prompt="say ok",
     )  # fmt: skip
-    await backdate(app.store, schedule_id, START)
+    backdate(app.store, schedule_id, START)
     fake_openai.script()
     await fake_openai.stop()
     clock.now = START + timedelta(minutes=10, seconds=1)
@@ -262,7 +250,7 @@ async def test_two_processes_ticking_at_once_write_the_slot_once(
         trigger_kind="every", expression="10m", tz="UTC", platform="slack", channel_id="C1",
         thread_id=None, kind="agent", owner="slack:U1", agent="chat", prompt="say ok",
     )  # fmt: skip
-    await backdate(a.store, schedule_id, START)
+    backdate(a.store, schedule_id, START)
     fake_openai.script(Text("ok"), Text("ok again"))
     clock.now = START + timedelta(minutes=10, seconds=1)
     await asyncio.gather(a.tick(schedule_id), b.tick(schedule_id))

@@ -8,6 +8,7 @@ a digest of `slack:C1` must never show.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,9 +43,11 @@ class Seeded:
 
 
 def date(db_path: Path, table: str, row_id: int, **columns: datetime) -> None:
+    """Set `columns` of one row to these times, through a second connection (as another
+    process would), for records that must look written at a given moment."""
     sets = ", ".join(f"{name} = ?" for name in columns)
     values = [stored_time(moment) for moment in columns.values()]
-    with sqlite3.connect(db_path) as conn:
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:  # closed, and committed
         conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values, row_id))
 
 

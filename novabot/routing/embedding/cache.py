@@ -1,5 +1,8 @@
 """Embedding vectors kept on disk, so a restart does not re-embed every routing example.
 
+The same folder keeps the scope model trained over them (`save_arrays`), so a restart with
+unchanged cards does not retrain it either.
+
 Each entry is one .npy file named by a hash of the embedder's name and the texts, so a new
 model, new weights or an edited example simply miss and are embedded afresh.
 """
@@ -11,8 +14,9 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -59,12 +63,31 @@ class EmbeddingCache:
             return None
         return vectors
 
+    def load_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """Named arrays saved by `save_arrays` (a trained model), or None on any miss."""
+        path = self.path(key).with_suffix(".npz")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return {name: archive[name] for name in archive.files}
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except Exception as exc:  # damaged or foreign: a miss, and save_arrays overwrites it
+            log.warning("ignoring unreadable cache file %s: %s", path, exc)
+            return None
+
     def save(self, key: str, vectors: np.ndarray) -> None:
         """Write atomically: readers see the old file or the new one, never half of one."""
+        array = np.asarray(vectors, dtype=np.float32)
+        self._save(key, ".npy", lambda stream: np.save(stream, array, allow_pickle=False))
+
+    def save_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        self._save(key, ".npz", lambda stream: np.savez(stream, allow_pickle=False, **arrays))
+
+    def _save(self, key: str, suffix: str, write: Callable[[BinaryIO], None]) -> None:
         if not self.writable:
             return
         try:
-            self._write(key, vectors)
+            self._write(self.path(key).with_suffix(suffix), write)
         except OSError as exc:
             self.writable = False
             is_file = self.folder.exists() and not self.folder.is_dir()
@@ -76,13 +99,12 @@ class EmbeddingCache:
                 "it is a file" if is_file else exc.strerror or exc,
             )
 
-    def _write(self, key: str, vectors: np.ndarray) -> None:
+    def _write(self, target: Path, write: Callable[[BinaryIO], None]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.path(key)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".npy.tmp")
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=f"{target.suffix}.tmp")
         try:
             with os.fdopen(handle, "wb") as stream:
-                np.save(stream, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+                write(stream)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):

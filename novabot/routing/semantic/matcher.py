@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from novabot import __version__
 from novabot.agents.cards import ScopeCard
 from novabot.routing.embedding import Embedder, EmbeddingCache, cache_key
 from novabot.routing.rules import RouteRule
@@ -35,8 +36,12 @@ DOES_NOT_SHARPNESS = 10.0
 ACCEPTED_EXAMPLES = 0.95
 """A learnt threshold still accepts this share of held-out example requests."""
 MAX_THRESHOLD = 0.9
-OUTSIDE_RECALL = 0.7
+OUTSIDE_RECALL = 0.8
 """With `outside` requests, the threshold rejects this share of held-out ones (no more)."""
+C = 10.0
+"""The inverse regularisation strength of the scope model."""
+MODEL_FORMAT = "scope model 1"
+"""Part of a cached model's key: raise it when training changes, so old models miss."""
 OUTSIDE = "(outside)"
 """The class of requests no agent takes (never a card name: names are lowercase words)."""
 
@@ -58,7 +63,7 @@ class ScopeModel:
         texts: Sequence[str],
         labels: Sequence[str],
         vectors: np.ndarray,
-        c: float = 10.0,
+        c: float = C,
         subscope_size: int = SUBSCOPE_SIZE,
     ) -> ScopeModel:
         names = tuple(sorted(set(labels)))
@@ -164,9 +169,7 @@ class SemanticMatcher:
             texts += outside
             labels += [OUTSIDE] * len(outside)
         matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension))
-        model = ScopeModel.train(texts, labels, matrix)
-        if threshold is None:
-            threshold = learn_threshold(texts, labels, matrix)
+        model, threshold = _trained(embedder.name, cache, texts, labels, matrix, threshold)
         own = {card.name: card.threshold for card in cards if card.threshold is not None}
         return cls(embedder, model, threshold=threshold, thresholds=own, boundaries=boundaries)
 
@@ -206,6 +209,60 @@ def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.nda
     if outside:
         learnt = min(learnt, threshold_for_recall(np.array(outside), OUTSIDE_RECALL))
     return round(min(learnt, MAX_THRESHOLD), 4)
+
+
+def _trained(
+    embedder_name: str,
+    cache: EmbeddingCache | None,
+    texts: list[str],
+    labels: list[str],
+    vectors: np.ndarray,
+    threshold: float | None,
+) -> tuple[ScopeModel, float]:
+    """The model and threshold over these examples: from the cache when nothing changed,
+    since training (six fits with the learnt threshold) takes seconds at every start."""
+    learning = (ACCEPTED_EXAMPLES, OUTSIDE_RECALL, MAX_THRESHOLD, C, SUBSCOPE_SIZE)
+    settings = f"{MODEL_FORMAT} {__version__} threshold {threshold} learnt by {learning}"
+    examples = (f"{label}\t{text}" for label, text in zip(labels, texts, strict=True))
+    key = cache_key(embedder_name, [settings, *examples])
+    stored = cache.load_arrays(key) if cache else None
+    vocabulary = TfidfVocabulary.fit(texts)
+    if stored is not None and (model := _restored(stored, labels, vocabulary, vectors)):
+        return model, float(stored["threshold"]) if threshold is None else threshold
+    model = ScopeModel.train(texts, labels, vectors)
+    if threshold is None:
+        threshold = learn_threshold(texts, labels, vectors)
+    if cache and model.weights is not None and model.owners is not None:
+        weights = model.weights
+        cache.save_arrays(
+            key,
+            {"dense": weights.dense, "sparse": weights.sparse, "bias": weights.bias,
+             "owners": model.owners, "threshold": np.array(threshold)},
+        )  # fmt: skip
+    return model, threshold
+
+
+def _restored(
+    stored: dict[str, np.ndarray],
+    labels: list[str],
+    vocabulary: TfidfVocabulary,
+    vectors: np.ndarray,
+) -> ScopeModel | None:
+    """The stored model, or None when its arrays do not fit these examples."""
+    names = tuple(sorted(set(labels)))
+    shapes = {"dense": 2, "sparse": 2, "bias": 1, "owners": 1, "threshold": 0}
+    if any(name not in stored or stored[name].ndim != ndim for name, ndim in shapes.items()):
+        return None
+    dense, sparse, bias, owners = (stored[name] for name in ("dense", "sparse", "bias", "owners"))
+    classes = len(bias)
+    if (
+        dense.shape != (vectors.shape[1], classes)
+        or sparse.shape != (len(vocabulary), classes)
+        or owners.shape != (classes,)
+        or not np.isin(owners, np.arange(len(names))).all()
+    ):
+        return None
+    return ScopeModel(names, vocabulary, logreg.LinearModel(dense, sparse, bias), owners)
 
 
 def _embed_card(

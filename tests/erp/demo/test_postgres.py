@@ -16,13 +16,14 @@ from novabot.erp.demo.generate import generate
 from novabot.erp.demo.schema import TABLE_NAMES
 from novabot.erp.demo.writers import DemoTargetError, write_postgres, write_sqlite
 from tests.erp.demo.conftest import content, digest, sqlite_content
-from tests.erp.demo.postgres import postgres_server
+from tests.erp.postgres_server import PostgresServer
 
 
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
+def demo_url(postgres: PostgresServer) -> Iterator[str]:
+    """An empty database on the session's server, that this module's tests write in turn."""
+    yield postgres.create_database("erp_demo")
+    postgres.drop_database("erp_demo")
 
 
 def pg_content(url: str) -> dict[str, list[tuple[str, ...]]]:
@@ -31,17 +32,20 @@ def pg_content(url: str) -> dict[str, list[tuple[str, ...]]]:
 
 
 def test_the_cli_writes_postgres_and_refuses_to_overwrite(
-    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    demo_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("NOVA_DB_PATH", str(tmp_path / "nova.db"))
-    assert main(["erp", "demo", pg_url, "--seed", "3"]) == 0
+    assert main(["erp", "demo", demo_url, "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    assert f"NOVA_ERP_DATABASE_URL={pg_url}" in out.splitlines()
+    assert f"NOVA_ERP_DATABASE_URL={demo_url}" in out.splitlines()
 
     # The same rows, value for value, as the SQLite file of the same seed.
     write_sqlite(tmp_path / "same.db", generate(3))
-    assert digest(pg_content(pg_url)) == digest(sqlite_content(tmp_path / "same.db"))
-    with psycopg.connect(pg_url) as conn:
+    assert digest(pg_content(demo_url)) == digest(sqlite_content(tmp_path / "same.db"))
+    with psycopg.connect(demo_url) as conn:
         assert conn.execute("SELECT count(*) FROM sales_orders").fetchone() == (5000,)
         gutter = conn.execute(
             "SELECT sum(s.on_hand) FROM stock s JOIN products p ON p.id = s.product_id "
@@ -49,28 +53,28 @@ def test_the_cli_writes_postgres_and_refuses_to_overwrite(
         ).fetchone()
         assert gutter is not None and gutter[0] > 0
 
-    assert main(["erp", "demo", pg_url]) == 2
+    assert main(["erp", "demo", demo_url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not empty (15 tables); add --force" in err
-    assert digest(pg_content(pg_url)) == digest(sqlite_content(tmp_path / "same.db"))
+    assert digest(pg_content(demo_url)) == digest(sqlite_content(tmp_path / "same.db"))
 
 
-def test_force_replaces_the_demo_tables_in_one_transaction(pg_url: str, tmp_path: Path) -> None:
+def test_force_replaces_the_demo_tables_in_one_transaction(demo_url: str, tmp_path: Path) -> None:
     small = generate(4, scale=0.05)
-    write_postgres(pg_url, small, force=True)
+    write_postgres(demo_url, small, force=True)
     write_sqlite(tmp_path / "small.db", small)
-    assert digest(pg_content(pg_url)) == digest(sqlite_content(tmp_path / "small.db"))
+    assert digest(pg_content(demo_url)) == digest(sqlite_content(tmp_path / "small.db"))
 
     broken = generate(4, scale=0.05)
     broken.rows["payments"].append(broken.rows["payments"][0])  # a duplicate key, late in the load
     with pytest.raises(DemoTargetError, match="duplicate key"):
-        write_postgres(pg_url, broken, force=True)
+        write_postgres(demo_url, broken, force=True)
     # Nothing of the failed run stayed: the tables are still the previous ones, whole.
-    assert digest(pg_content(pg_url)) == digest(sqlite_content(tmp_path / "small.db"))
+    assert digest(pg_content(demo_url)) == digest(sqlite_content(tmp_path / "small.db"))
 
 
-def test_every_foreign_key_is_declared_and_holds(pg_url: str) -> None:
-    with psycopg.connect(pg_url) as conn:
+def test_every_foreign_key_is_declared_and_holds(demo_url: str) -> None:
+    with psycopg.connect(demo_url) as conn:
         tables = conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchall()
@@ -82,16 +86,16 @@ def test_every_foreign_key_is_declared_and_holds(pg_url: str) -> None:
     assert keys is not None and keys[0] >= 20  # PostgreSQL checked them all as rows went in
 
 
-def test_sqlite_and_postgres_answer_a_question_alike(pg_url: str, tmp_path: Path) -> None:
+def test_sqlite_and_postgres_answer_a_question_alike(demo_url: str, tmp_path: Path) -> None:
     data = generate(5, scale=0.05)
-    write_postgres(pg_url, data, force=True)
+    write_postgres(demo_url, data, force=True)
     write_sqlite(tmp_path / "q.db", data)
     question = (
         "SELECT c.kind, count(*), sum(i.total_amount) FROM invoices i "
         "JOIN customers c ON c.id = i.customer_id WHERE i.status <> 'paid' "
         "GROUP BY c.kind ORDER BY c.kind"
     )
-    with psycopg.connect(pg_url) as conn:
+    with psycopg.connect(demo_url) as conn:
         in_pg = [(k, n, f"{total:.2f}") for k, n, total in conn.execute(question).fetchall()]
     with closing(sqlite3.connect(tmp_path / "q.db")) as conn:
         in_sqlite = [(k, n, f"{total:.2f}") for k, n, total in conn.execute(question).fetchall()]

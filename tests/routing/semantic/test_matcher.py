@@ -11,7 +11,7 @@ import pytest
 from novabot.agents.cards import ScopeCard
 from novabot.routing.embedding import Embedder, EmbeddingCache
 from novabot.routing.factory import shared_minilm
-from novabot.routing.semantic.matcher import SemanticMatcher, learn_threshold
+from novabot.routing.semantic.matcher import ScopeModel, SemanticMatcher, learn_threshold
 
 WEATHER = ScopeCard(
     name="weather",
@@ -161,6 +161,36 @@ def test_card_embeddings_are_cached_until_the_card_changes(tmp_path: Path) -> No
     changed = MATH.model_copy(update={"examples": [*MATH.examples, "what is 3 factorial?"]})
     SemanticMatcher.from_cards([WEATHER, TRAVEL, changed], counting, cache)
     assert counting.texts == first + len(changed.examples) + 1 + 2 + 1  # only math again
+
+
+def test_the_trained_model_is_cached_until_an_example_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = EmbeddingCache(tmp_path)
+    trained = SemanticMatcher.from_cards(CATALOGUE, shared_minilm(), cache)
+    monkeypatch.setattr(ScopeModel, "train", refuse_to_train)
+    cached = SemanticMatcher.from_cards(CATALOGUE, shared_minilm(), cache)
+    assert cached.threshold == trained.threshold
+    for text in ("will it snow in Oslo?", "solve x^2 = 9", "tell me a joke"):
+        assert cached.rank(text) == trained.rank(text)
+    changed = MATH.model_copy(update={"examples": [*MATH.examples, "what is 3 factorial?"]})
+    with pytest.raises(AssertionError, match="trained again"):
+        SemanticMatcher.from_cards([WEATHER, TRAVEL, changed], shared_minilm(), cache)
+
+
+def test_a_damaged_cached_model_is_trained_again(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path)
+    trained = SemanticMatcher.from_cards(CATALOGUE, shared_minilm(), cache)
+    [stored] = tmp_path.glob("*.npz")
+    stored.write_bytes(stored.read_bytes()[:200])  # cut short, as by a crash mid-copy
+    again = SemanticMatcher.from_cards(CATALOGUE, shared_minilm(), cache)
+    assert again.threshold == trained.threshold
+    assert again.rank("solve x^2 = 9") == trained.rank("solve x^2 = 9")
+    assert len(stored.read_bytes()) > 200  # saved whole again
+
+
+def refuse_to_train(*args: object, **kwargs: object) -> None:
+    raise AssertionError("trained again")
 
 
 def test_a_single_agent_gets_every_message() -> None:
