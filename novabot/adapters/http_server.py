@@ -15,6 +15,7 @@ after the bot has let those answers finish, shuts the server down.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -54,6 +55,12 @@ class HttpServer:
             raise RuntimeError(f"cannot mount {prefix} on a started server")
         self._root.add_subapp(prefix, part)
         self.prefixes.append(prefix)
+
+    def add_routes(self, routes: Sequence[web.RouteDef]) -> None:
+        """Serve `routes` at the top level (`/healthz`); only before the start."""
+        if self._runner is not None:
+            raise RuntimeError("cannot add routes to a started server")
+        self._root.add_routes(routes)
 
     async def start(self) -> None:
         """Bind the port and serve (once: later calls do nothing). OSError if the port is

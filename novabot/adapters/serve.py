@@ -11,6 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from novabot.adapters.http_server import HttpServer
+from novabot.adapters.monitoring import MonitoringOnly, mount_monitoring
 from novabot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -39,6 +40,10 @@ class Adapter(Protocol):
 
     async def close(self) -> None:
         """Release the platform connection, once answers under way are done."""
+
+    @property
+    def started(self) -> bool:
+        """Connected (or listening): what `/readyz` reports."""
 
     def responder_for(self, key: ConversationKey) -> Responder | None:
         """Where to answer in a stored conversation of this platform (None: not ours)."""
@@ -97,6 +102,9 @@ async def configured_adapters(app: App) -> list[Adapter]:
         from novabot.api.adapter import ApiAdapter
 
         adapters.append(ApiAdapter(bot, settings, http))
+    if settings.http.always and not http.prefixes:
+        adapters.append(MonitoringOnly(http))
+    mount_monitoring(app, http, adapters)
     return adapters
 
 

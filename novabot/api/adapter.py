@@ -54,6 +54,10 @@ class ApiAdapter:
     def description(self) -> str:
         return f"the API (OpenAI-compatible, at {self.http.url}{PREFIX})"
 
+    @property
+    def started(self) -> bool:
+        return self.http.started
+
     async def start(self) -> None:
         await self.http.start()
 

@@ -34,10 +34,14 @@ class LLMSettings(BaseModel):
 
 
 class HTTPSettings(BaseModel):
-    """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode, the API)."""
+    """`NOVA_HTTP_*`: where Nova listens (the Slack Events API without Socket Mode, the API,
+    health and metrics)."""
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    always: bool = False
+    """Serve `/healthz`, `/readyz` and `/metrics` even when no other part needs the server
+    (Discord or Slack Socket Mode only): for containers and Prometheus."""
 
 
 class ApiSettings(BaseModel):

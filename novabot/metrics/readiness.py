@@ -1,23 +1,19 @@
 """Readiness for `/readyz`: can this `nova run` answer right now?
 
 Ready means the database takes writes, every adapter is connected, and the LLM endpoint
-answered its last check. The endpoint is asked in the background every `ENDPOINT_EVERY_S`
-(a probe every few seconds from an orchestrator must not become load on the model), so
-`/readyz` itself only reads what is known and answers at once.
+answered its last check. The endpoint is asked at most every `ENDPOINT_EVERY_S` (a probe
+every few seconds from an orchestrator must not become load on the model).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from novabot.ops.health import EndpointHealth
-
-log = logging.getLogger(__name__)
 
 ENDPOINT_EVERY_S = 60.0
 
@@ -34,45 +30,36 @@ class WritableStore(Protocol):
 
 
 class Connectable(Protocol):
-    """An adapter as readiness sees it."""
+    """An adapter as readiness sees it: connected (or listening) once started."""
 
     @property
     def description(self) -> str: ...
 
     @property
-    def connected(self) -> bool: ...
+    def started(self) -> bool: ...
 
 
 class EndpointWatch:
-    """The LLM endpoint's health as of its last check, checked again every `every_s`."""
+    """The LLM endpoint's health as of its last check; a check older than `every_s` is
+    made again when next asked (so probes never ask the model more often than that)."""
 
-    def __init__(self, check: Callable[[], Awaitable[EndpointHealth]], every_s: float) -> None:
+    def __init__(
+        self,
+        check: Callable[[], Awaitable[EndpointHealth]],
+        every_s: float = ENDPOINT_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._check = check
         self.every_s = every_s
-        self.last: EndpointHealth | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._clock = clock
+        self._last: tuple[float, EndpointHealth] | None = None
+        self._lock = asyncio.Lock()
 
-    async def start(self) -> None:
-        await self.refresh()  # known before the first probe comes
-        self._task = asyncio.create_task(self._watch())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def refresh(self) -> None:
-        self.last = await self._check()
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_s)
-            try:
-                await self.refresh()
-            except Exception:  # a failed check is a result, never the end of the watch
-                log.exception("the endpoint check failed")
+    async def health(self) -> EndpointHealth:
+        async with self._lock:  # probes arriving together share one check
+            if self._last is None or self._clock() - self._last[0] >= self.every_s:
+                self._last = (self._clock(), await self._check())
+            return self._last[1]
 
 
 class Readiness:
@@ -87,11 +74,8 @@ class Readiness:
         writable = await self.store.takes_writes()
         checks = [Check("database", writable, "takes writes" if writable else "refuses writes")]
         for adapter in self.adapters:
-            up = adapter.connected
+            up = adapter.started
             checks.append(Check(adapter.description, up, "connected" if up else "not connected"))
-        last = self.endpoint.last
-        if last is None:
-            checks.append(Check("llm endpoint", False, "not checked yet"))
-        else:
-            checks.append(Check("llm endpoint", last.up, last.detail))
+        endpoint = await self.endpoint.health()
+        checks.append(Check("llm endpoint", endpoint.up, endpoint.detail))
         return checks
