@@ -21,6 +21,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from novabot.config import HTTPSettings
+from novabot.core.message import ConversationKey
+from novabot.core.responder import Responder
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +107,30 @@ class HttpServer:
                 status=503, text="Nova is stopping", headers={"Connection": "close"}
             )
         return await handler(request)
+
+
+class HttpPart:
+    """A part of `nova run` that is routes on the shared server and nothing more: started,
+    stopped and closed with the server, and with no conversation to answer in after a
+    restart (an HTTP caller cannot be reached once its request has ended)."""
+
+    name = "http"
+
+    def __init__(self, http: HttpServer) -> None:
+        self.http = http
+
+    @property
+    def started(self) -> bool:
+        return self.http.started
+
+    async def start(self) -> None:
+        await self.http.start()
+
+    async def stop(self) -> None:
+        await self.http.stop()
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    def responder_for(self, key: ConversationKey) -> Responder | None:
+        return None

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from novabot.adapters.http_server import HttpServer
-from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
+from novabot.adapters.http_server import HttpPart, HttpServer
 from novabot.metrics.readiness import Connectable, EndpointWatch, Readiness
 from novabot.metrics.routes import health_routes
 from novabot.ops.health import check_endpoint
@@ -33,30 +31,9 @@ def mount_monitoring(app: App, http: HttpServer, adapters: Sequence[Connectable]
     http.add_routes(health_routes(app.metrics, readiness))
 
 
-class MonitoringOnly:
+class MonitoringOnly(HttpPart):
     """The HTTP server started for monitoring alone (`NOVA_HTTP_ALWAYS=1`)."""
-
-    name = "http"
-
-    def __init__(self, http: HttpServer) -> None:
-        self.http = http
 
     @property
     def description(self) -> str:
         return f"health and metrics (at {self.http.url}/healthz, /readyz, /metrics)"
-
-    @property
-    def started(self) -> bool:
-        return self.http.started
-
-    async def start(self) -> None:
-        await self.http.start()
-
-    async def stop(self) -> None:
-        await self.http.stop()
-
-    async def close(self) -> None:
-        await self.http.close()
-
-    def responder_for(self, key: ConversationKey) -> Responder | None:
-        return None

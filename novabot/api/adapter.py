@@ -6,7 +6,7 @@ import time
 
 from aiohttp import web
 
-from novabot.adapters.http_server import HttpServer
+from novabot.adapters.http_server import HttpPart, HttpServer
 from novabot.api.completions import API_KEY, PLATFORM, Completions
 from novabot.api.cors import Cors
 from novabot.api.errors import error_json
@@ -14,8 +14,6 @@ from novabot.api.gate import Gate
 from novabot.api.keys import allowed_models
 from novabot.config import Settings
 from novabot.core.bot import Bot
-from novabot.core.message import ConversationKey
-from novabot.core.responder import Responder
 
 PREFIX = "/v1"
 
@@ -41,33 +39,16 @@ def api_app(bot: Bot, settings: Settings) -> web.Application:
     return app
 
 
-class ApiAdapter:
-    """Started and stopped by `nova run`, on the server it shares with the other parts."""
+class ApiAdapter(HttpPart):
+    """Started and stopped by `nova run`, on the server it shares with the other parts; an
+    answer a dead process left is not sent again (its caller got an error)."""
 
     name = PLATFORM
 
     def __init__(self, bot: Bot, settings: Settings, http: HttpServer) -> None:
-        self.http = http
+        super().__init__(http)
         http.mount(PREFIX, api_app(bot, settings))
 
     @property
     def description(self) -> str:
         return f"the API (OpenAI-compatible, at {self.http.url}{PREFIX})"
-
-    @property
-    def started(self) -> bool:
-        return self.http.started
-
-    async def start(self) -> None:
-        await self.http.start()
-
-    async def stop(self) -> None:
-        await self.http.stop()
-
-    async def close(self) -> None:
-        await self.http.close()
-
-    def responder_for(self, key: ConversationKey) -> Responder | None:
-        """None: a request's caller cannot be reached once its request has ended, so an
-        answer a dead process left is not sent again (the caller got an error)."""
-        return None
