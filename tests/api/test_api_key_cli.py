@@ -5,31 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from novabot.api.keys import KEY_PREFIX, key_hash
-from novabot.cli.main import main
 from novabot.store import Store
-
-Nova = Callable[..., tuple[int, str, str]]
+from tests.cli.conftest import Nova, nova_here
 
 
 @pytest.fixture
-def nova(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Nova:
+def nova(nova_here: Nova) -> Nova:
     """`nova ARGS…` in this process; (exit code, stdout, stderr)."""
-    monkeypatch.setenv("NOVA_DB_PATH", str(tmp_path / "nova.db"))
+    return nova_here
 
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
 
-    return call
+__all__ = ["nova_here"]  # the fixture, from tests/cli
 
 
 def stored_rows(db: Path) -> list[tuple[object, ...]]:
