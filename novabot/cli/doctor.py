@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from novabot.cli.db_check import check as check_integrity
+from novabot.cli.schedule_targets import discord_get, slack_client
 from novabot.config import ConfigError, Settings
 from novabot.ops.health import check_endpoint
 from novabot.store import LATEST_VERSION
@@ -98,9 +99,6 @@ async def check_llm_endpoint(settings: Settings) -> Finding:
 
 async def check_slack(settings: Settings) -> Finding:
     from slack_sdk.errors import SlackApiError
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    from novabot.adapters.slack.adapter import SLACK_API_URL
 
     slack = settings.slack
     if slack.bot_token is None:
@@ -108,15 +106,8 @@ async def check_slack(settings: Settings) -> Finding:
     if slack.app_token is None and slack.signing_secret is None:
         fix = "set NOVA_SLACK_APP_TOKEN (Socket Mode) or NOVA_SLACK_SIGNING_SECRET (Events API)"
         return Finding("Slack", False, "a bot token but no way to receive events", fix)
-    base_url = f"{slack.api_url}/" if slack.api_url else SLACK_API_URL
-    client = AsyncWebClient(
-        token=slack.bot_token.get_secret_value(),
-        base_url=base_url,
-        timeout=int(CHECK_TIMEOUT_S),
-        retry_handlers=[],
-    )
     try:
-        identity = await client.auth_test()
+        identity = await slack_client(settings).auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error") or exc.response.status_code
         return Finding("Slack", False, f"auth.test answered {error}", "set NOVA_SLACK_BOT_TOKEN")
@@ -127,27 +118,16 @@ async def check_slack(settings: Settings) -> Finding:
 
 
 async def check_discord(settings: Settings) -> Finding:
-    import aiohttp
-
-    from novabot.adapters.discord.adapter import DISCORD_API_URL
-
     if settings.discord.token is None:
         return Finding("Discord", None, "not configured (NOVA_DISCORD_TOKEN unset)")
-    base = settings.discord.api_url or DISCORD_API_URL
-    headers = {"Authorization": f"Bot {settings.discord.token.get_secret_value()}"}
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CHECK_TIMEOUT_S)) as s,
-            s.get(f"{base}/users/@me", headers=headers) as response,
-        ):
-            body = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return Finding("Discord", False, f"cannot be reached ({exc!r})", "check the network")
-    if response.status == 401:
+    status, body = await discord_get(settings, "/users/@me")
+    if status == 0:
+        return Finding("Discord", False, "cannot be reached", "check the network")
+    if status == 401:
         fix = "reset the bot token in the Developer Portal and set NOVA_DISCORD_TOKEN"
         return Finding("Discord", False, "the token was refused", fix)
-    if response.status != 200:
-        return Finding("Discord", False, f"answered {response.status}", "try again later")
+    if status != 200:
+        return Finding("Discord", False, f"answered {status}", "try again later")
     return Finding("Discord", True, f"signed in as {body.get('username', '?')}")
 
 

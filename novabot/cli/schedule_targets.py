@@ -50,7 +50,7 @@ async def _check_slack(settings: Settings, key: ConversationKey) -> Unchecked | 
     from slack_sdk.errors import SlackApiError
 
     try:
-        await _slack_client(settings).conversations_info(channel=key.channel_id)
+        await slack_client(settings).conversations_info(channel=key.channel_id)
     except SlackApiError as exc:
         error = str(exc.response.get("error") or exc.response.status_code)
         if error == "channel_not_found":
@@ -65,7 +65,8 @@ async def _check_slack(settings: Settings, key: ConversationKey) -> Unchecked | 
     return None
 
 
-def _slack_client(settings: Settings) -> Any:
+def slack_client(settings: Settings) -> Any:
+    """Slack's Web API client as Nova's bot, for one quick question (no retries)."""
     from slack_sdk.web.async_client import AsyncWebClient
 
     from novabot.adapters.slack.adapter import SLACK_API_URL
@@ -96,6 +97,12 @@ async def _check_discord(settings: Settings, key: ConversationKey) -> Unchecked 
 
 async def discord_channel(settings: Settings, channel_id: str) -> tuple[int, dict[str, Any]]:
     """Discord's `GET /channels/{id}`: its status and body; status 0 when unreachable."""
+    return await discord_get(settings, f"/channels/{channel_id}")
+
+
+async def discord_get(settings: Settings, path: str) -> tuple[int, dict[str, Any]]:
+    """`GET path` from Discord's API as Nova's bot: the status and the body (a JSON object,
+    else empty); status 0 when Discord cannot be reached."""
     import aiohttp
 
     from novabot.adapters.discord.adapter import DISCORD_API_URL
@@ -107,12 +114,12 @@ async def discord_channel(settings: Settings, channel_id: str) -> tuple[int, dic
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(f"{base}/channels/{channel_id}", headers=headers) as response,
+            session.get(f"{base}{path}", headers=headers) as response,
         ):
             body = await response.json(content_type=None)
             return response.status, body if isinstance(body, dict) else {}
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        log.info("could not reach Discord for channel %s: %r", channel_id, exc)
+        log.info("could not reach Discord for %s: %r", path, exc)
         return 0, {}
 
 
