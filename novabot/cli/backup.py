@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from novabot.cli.db_check import check, read_only_uri
+from novabot.cli.db_check import check
 from novabot.cli.runtime import UsageError
 from novabot.config import Settings
 from novabot.delivery.worker import process_exists
 from novabot.store import LATEST_VERSION
-from novabot.store.database import BUSY_TIMEOUT_MS
+from novabot.store.database import BUSY_TIMEOUT_MS, open_read_only
 from novabot.store.records import parse_time
 
 
@@ -68,7 +68,7 @@ def backup(database: Path, target: Path, force: bool = False) -> Copied:
         raise UsageError(f"there is no folder {target.parent}")
     partial = target.with_name(f".{target.name}.partial")
     try:
-        _copy(sqlite3.connect(read_only_uri(database), uri=True), partial)
+        _copy(open_read_only(database), partial)
         os.replace(partial, target)
     except sqlite3.Error as exc:
         raise UsageError(f"could not back up {database}: {exc}") from None
@@ -99,7 +99,7 @@ def restore(source: Path, database: Path, lease_s: float) -> Copied | None:
     # Into the live file through SQLite, so its WAL and any reader stay consistent.
     with (
         closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000)) as target,
-        closing(sqlite3.connect(read_only_uri(source), uri=True)) as origin,
+        closing(open_read_only(source)) as origin,
     ):
         origin.backup(target)
     return saved
@@ -109,7 +109,7 @@ def live_holders(database: Path, lease_s: float) -> list[str]:
     """The `nova run` processes still beating a heartbeat into `database` ("pid 12 on
     host"); one on this host whose process is gone does not count."""
     try:
-        with closing(sqlite3.connect(read_only_uri(database), uri=True)) as conn:
+        with closing(open_read_only(database)) as conn:
             rows = conn.execute("SELECT host, pid, heartbeat_at FROM workers").fetchall()
     except sqlite3.Error:  # no workers table yet: nothing ever served from it
         return []
@@ -144,7 +144,7 @@ def _copy(origin: sqlite3.Connection, partial: Path) -> None:
 
 def _version(path: Path) -> int:
     try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
+        with closing(open_read_only(path)) as conn:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.Error:
         return 0

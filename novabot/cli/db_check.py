@@ -12,10 +12,10 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from novabot.config import Settings
 from novabot.store import LATEST_VERSION
+from novabot.store.database import open_read_only
 
 EXIT_DAMAGED = 1
 SHOWN_PROBLEMS = 10
@@ -51,7 +51,7 @@ def check(path: Path) -> Report:
         report.advice = "what to do: set NOVA_DB_PATH to Nova's database (nova creates it)"
         return report
     try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
+        with closing(open_read_only(path)) as conn:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
             damage = [str(row[0]) for row in rows if row[0] != "ok"]
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -64,11 +64,6 @@ def check(path: Path) -> Report:
         report.problems.append(f"schema version {version}: newer than this Nova's")
         report.advice = f"what to do: upgrade Nova (this one knows up to {LATEST_VERSION})"
     return report
-
-
-def read_only_uri(path: Path) -> str:
-    # mode=ro: the check never writes, so it cannot make damage worse or create a file.
-    return f"file:{quote(str(path.resolve()))}?mode=ro"
 
 
 def recovery_advice(path: Path) -> str:

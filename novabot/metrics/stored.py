@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from novabot.ops.prices import NO_PRICES, PriceError, PriceTable
+from novabot.store.database import open_read_only
 
 Row = tuple[Any, ...]
 
@@ -53,8 +53,7 @@ class StoredTotals(Collector):
         yield _by_status("nova_schedule_runs", "Schedule runs (slots) by status", rows["schedules"])
 
     def _read(self) -> dict[str, list[Row]]:
-        uri = f"file:{quote(str(self.db_path.resolve()))}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
+        with closing(open_read_only(self.db_path, timeout=2)) as conn:
             return {name: conn.execute(sql).fetchall() for name, sql in QUERIES.items()}
 
     def _price_table(self) -> PriceTable:

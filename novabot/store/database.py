@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -210,3 +211,10 @@ async def _rollback(conn: aiosqlite.Connection) -> None:
         await conn.rollback()
     except Exception:  # keep the original error; this one is secondary
         log.exception("rollback failed")
+
+
+def open_read_only(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """A plain read-only connection (`mode=ro`): it never writes, migrates or creates the
+    file, so checks, backups and metrics can read a database another process is using,
+    or a damaged one, without changing it."""
+    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=timeout)
