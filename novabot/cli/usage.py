@@ -6,14 +6,13 @@ import argparse
 import json
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from novabot.adapters.terminal import cli_key
 from novabot.cli.runtime import UsageError, started_app
 from novabot.commands.builtin import describe_usage
 from novabot.config import Settings
-from novabot.ops.prices import PriceError, PriceTable, current_prices
+from novabot.ops.prices import PriceError, PriceTable
 from novabot.store.records import UsageRow
 
 JSON_KEYS = ("agent", "model", "calls", "prompt_tokens", "completion_tokens")
@@ -37,9 +36,10 @@ async def run_usage(settings: Settings, args: argparse.Namespace) -> int:
     async with started_app(settings) as app:
         key = None if args.all else cli_key(args.thread)
         rows = await app.store.usage(key, since=since)
-    prices = partial(current_prices, settings.prices_file)
+        prices = app.bot.services.prices
     if args.json:
-        print(json.dumps([as_json(row, json_prices(prices)) for row in rows]))
+        table = json_prices(prices)  # read once, not once a row
+        print(json.dumps([as_json(row, table) for row in rows]))
     elif since is not None:
         print(describe_usage(rows, prices, nothing=f"No tokens used since {args.since}."))
     else:
