@@ -15,15 +15,16 @@ import socket
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from novabot.cli.db_check import check
 from novabot.cli.runtime import UsageError
 from novabot.config import Settings
-from novabot.delivery.worker import process_exists
+from novabot.delivery.worker import still_beating
 from novabot.store import LATEST_VERSION
 from novabot.store.database import BUSY_TIMEOUT_MS, open_read_only
+from novabot.store.leases import WorkerRow
 from novabot.store.records import parse_time
 
 
@@ -110,16 +111,14 @@ def live_holders(database: Path, lease_s: float) -> list[str]:
     host"); one on this host whose process is gone does not count."""
     try:
         with closing(open_read_only(database)) as conn:
-            rows = conn.execute("SELECT host, pid, heartbeat_at FROM workers").fetchall()
+            rows = conn.execute("SELECT owner, host, pid, heartbeat_at FROM workers").fetchall()
     except sqlite3.Error:  # no workers table yet: nothing ever served from it
         return []
-    fresh_after = datetime.now(UTC) - timedelta(seconds=lease_s)
-    here = socket.gethostname()
-    return [
-        f"pid {pid} on {host}"
-        for host, pid, beat in rows
-        if parse_time(beat) >= fresh_after and not (host == here and not process_exists(pid))
+    workers = [
+        WorkerRow(owner, host, int(pid), parse_time(beat)) for owner, host, pid, beat in rows
     ]
+    here = socket.gethostname()
+    return [f"pid {w.pid} on {w.host}" for w in workers if still_beating(w, lease_s, here)]
 
 
 def _check_restorable(source: Path) -> None:

@@ -69,12 +69,10 @@ class Worker:
         """Workers known to be gone. Their rows stay while their leases may (another
         process starting later must be able to tell too); `forget_old_workers` drops them
         once nothing they held can still be open."""
-        stale_before = datetime.now(UTC) - timedelta(seconds=self.lease_s)
         return {
             row.owner
             for row in await self.store.workers()
-            if row.owner != self.owner
-            and (row.heartbeat_at < stale_before or self._gone_from_this_host(row))
+            if row.owner != self.owner and not still_beating(row, self.lease_s, self.host)
         }
 
     async def forget_old_workers(self, older_than: timedelta) -> None:
@@ -84,9 +82,6 @@ class Worker:
         if old:
             await self.store.forget_workers(old)
 
-    def _gone_from_this_host(self, row: WorkerRow) -> bool:
-        return row.host == self.host and not process_exists(row.pid)
-
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self.lease_s / 3)
@@ -94,6 +89,13 @@ class Worker:
                 await self.store.heartbeat(self.owner, self.lease_s)
             except Exception:  # a busy or briefly unreadable database: beat again soon
                 log.exception("heartbeat failed; leases may lapse if this persists")
+
+
+def still_beating(row: WorkerRow, lease_s: float, host: str) -> bool:
+    """Whether a worker may still hold its leases: its heartbeat is younger than `lease_s`
+    and, when it ran on `host` (this machine), its process still exists."""
+    fresh = row.heartbeat_at >= datetime.now(UTC) - timedelta(seconds=lease_s)
+    return fresh and not (row.host == host and not process_exists(row.pid))
 
 
 def process_exists(pid: int) -> bool:
