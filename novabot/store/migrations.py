@@ -1,4 +1,4 @@
-"""Applying the schema's migrations (schema.py) in order at open, tracked in PRAGMA
+"""Applying the schema's migrations (store/schema/) in order at open, tracked in PRAGMA
 user_version, each in a transaction of its own."""
 
 from __future__ import annotations
