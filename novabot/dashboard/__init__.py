@@ -1,0 +1,1 @@
+"""The operator's dashboard at /dashboard: server-rendered pages behind a login."""
