@@ -17,6 +17,7 @@ from novabot.adapters import terminal
 from novabot.adapters.text import clean_text
 from novabot.agents.cards import CardError
 from novabot.cli import api_keys as api_keys_cli
+from novabot.cli import dashboard as dashboard_cli
 from novabot.cli import db as db_cli
 from novabot.cli import doctor as doctor_cli
 from novabot.cli import erp as erp_cli
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedules_cli.add_commands(commands)
     erp_cli.add_commands(commands)
     api_keys_cli.add_commands(commands)
+    dashboard_cli.add_commands(commands)
     return parser
 
 
@@ -120,8 +122,8 @@ async def run_service(settings: Settings, args: argparse.Namespace) -> int:
     if not await service.anything_to_serve(settings):  # said before the router loads
         raise UsageError(
             "no platform is configured: set NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN "
-            "(see README), create an API key (`nova api-key create NAME`), "
-            "or use `nova chat` in the terminal"
+            "(see README), create an API key (`nova api-key create NAME`), set a dashboard "
+            "password (`nova dashboard set-password`), or use `nova chat` in the terminal"
         )
     async with started_app(settings) as app:
         adapters = await service.configured_adapters(app)

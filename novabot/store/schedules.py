@@ -117,6 +117,13 @@ class SchedulesMixin(StoreBase):
         )
         return [_schedule(row) for row in rows]
 
+    async def all_proposals(self) -> list[ScheduleRow]:
+        """Proposals still waiting for Confirm in every channel, oldest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM schedules WHERE proposed = 1 AND removed = 0 ORDER BY id"
+        )
+        return [_schedule(row) for row in rows]
+
     async def remove_schedule(self, schedule_id: int) -> bool:
         """Never fire again, in any process (every firing checks it); False if unknown."""
         return await self._set(schedule_id, "removed = 1", "removed = 0")

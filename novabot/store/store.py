@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
+from novabot.store.activity import ActivityMixin
 from novabot.store.api_keys import ApiKeysMixin
 from novabot.store.channels import ChannelsMixin
+from novabot.store.dashboard_login import DashboardLoginMixin
 from novabot.store.database import Database
 from novabot.store.digests import DigestsMixin
 from novabot.store.inbox import InboxMixin
@@ -42,9 +44,12 @@ class Store(
     DigestsMixin,
     OpsMixin,
     ApiKeysMixin,
+    DashboardLoginMixin,
+    ActivityMixin,
 ):
     """Conversations, routing, the inbox and outbox, leases, token usage, channel bindings,
-    pipelines, projects and their knowledge, conversation summaries, schedules, API keys.
+    pipelines, projects and their knowledge, conversation summaries, schedules, API keys,
+    the dashboard's login.
 
     Create with `await Store.open(path)`; use as `async with await Store.open(path) as store`.
     Safe to share between coroutines: writes are serialised (see database.py).

@@ -1,4 +1,5 @@
-"""Migrations 9 on: projects and knowledge, schedules, ERP databases, API keys. Append new
+"""Migrations 9 on: projects and knowledge, schedules, ERP databases, API keys, the
+dashboard's login. Append new
 migrations here; never edit one that has shipped."""
 
 from __future__ import annotations
@@ -180,6 +181,26 @@ FEATURES: list[Migration] = [
             created_at     TEXT NOT NULL,
             last_used_at   TEXT
         );
+        """,
+    ),
+    Migration(
+        14,
+        "the dashboard's admin password and login sessions",
+        """
+        -- One row at most: the operator's password, as a salted scrypt hash.
+        CREATE TABLE dashboard_admin (
+            id             INTEGER PRIMARY KEY CHECK (id = 1),
+            password_hash  TEXT NOT NULL,
+            set_at         TEXT NOT NULL
+        );
+        -- A signed-in browser. Only a hash of the cookie is kept (a copy of the database
+        -- signs nobody in); the CSRF token is per session and goes in every form.
+        CREATE TABLE dashboard_sessions (
+            token_hash  TEXT PRIMARY KEY,
+            csrf        TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            expires_at  TEXT NOT NULL
+        ) WITHOUT ROWID;
         """,
     ),
 ]
