@@ -96,7 +96,13 @@ class Ops:
         return "\n".join(
             [
                 describe_endpoint(endpoint, model=llm.model, url=url),
-                describe_adapters(self.settings, workers, queues),
+                describe_adapters(
+                    self.settings,
+                    workers,
+                    queues,
+                    api_keys=len(await self.store.api_keys()),
+                    dashboard=await self.store.dashboard_password() is not None,
+                ),  # fmt: skip
             ]
         )
 

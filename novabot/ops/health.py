@@ -84,18 +84,22 @@ def describe_endpoint(health: EndpointHealth, *, model: str, url: str | None) ->
     return f"{where} (model {model}): {state} — {health.detail}"
 
 
-def configured_adapters(settings: Settings) -> list[str]:
-    """The adapters `nova run` starts with these settings, and how each connects."""
+def configured_adapters(
+    settings: Settings, *, api_keys: int = 0, dashboard: bool = False
+) -> list[str]:
+    """The adapters `nova run` starts with these settings (the API once a key exists, the
+    dashboard once its password is set), and how each connects."""
     adapters = []
+    where = f"{settings.http.host}:{settings.http.port}"
     if settings.slack.bot_token is not None:
-        how = (
-            "Socket Mode"
-            if settings.slack.app_token is not None
-            else f"Events API on {settings.http.host}:{settings.http.port}"
-        )
+        how = "Socket Mode" if settings.slack.app_token is not None else f"Events API on {where}"
         adapters.append(f"slack ({how})")
     if settings.discord.token is not None:
         adapters.append("discord (gateway)")
+    if api_keys:
+        adapters.append(f"api (on {where}/v1, {api_keys} key{'s' if api_keys > 1 else ''})")
+    if dashboard:
+        adapters.append(f"dashboard (on {where}/dashboard)")
     return adapters
 
 
@@ -104,16 +108,18 @@ def describe_adapters(
     workers: Sequence[WorkerRow],
     queues: Sequence[PostQueue],
     *,
+    api_keys: int = 0,
+    dashboard: bool = False,
     now: datetime | None = None,
 ) -> str:
     """What is configured, which `nova run` processes beat, what waits to be posted."""
     now = now or datetime.now(UTC)
-    adapters = configured_adapters(settings)
+    adapters = configured_adapters(settings, api_keys=api_keys, dashboard=dashboard)
     lines = [
         "Adapters configured: " + ", ".join(adapters)
         if adapters
-        else "Adapters configured: none (no NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN; "
-        "terminal only)"
+        else "Adapters configured: none (no NOVA_SLACK_BOT_TOKEN or NOVA_DISCORD_TOKEN, no API "
+        "key, no dashboard password; terminal only)"
     ]
     if not workers:
         lines.append("`nova run` processes: none has a heartbeat in the database.")

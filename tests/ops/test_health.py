@@ -65,3 +65,9 @@ def test_no_adapter_and_no_process_are_said_plainly() -> None:
     text = describe_adapters(Settings(), [], [])
     assert "Adapters configured: none" in text and "terminal only" in text
     assert "none has a heartbeat" in text and "Outbox: nothing waiting" in text
+
+
+def test_the_api_and_the_dashboard_are_reported_once_configured() -> None:
+    text = describe_adapters(Settings(), [], [], api_keys=2, dashboard=True)
+    assert "api (on 127.0.0.1:8080/v1, 2 keys), dashboard (on 127.0.0.1:8080/dashboard)" in text
+    assert "none" not in text.splitlines()[0]
