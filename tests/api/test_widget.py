@@ -205,6 +205,30 @@ async def test_a_revoked_key_shows_one_line_and_keeps_the_text(
     assert len(api.fake.requests) == asked  # refused before any agent
 
 
+@pytest.mark.parametrize(
+    ("model", "host", "line"),
+    [
+        ("translator", "localhost", "This chat's key may not use this assistant."),
+        # An origin missing from NOVA_API_CORS_ORIGINS: the browser refuses the answer.
+        ("chat", "127.0.0.1", "Nova could not be reached: check the connection and try again."),
+    ],
+)
+async def test_a_refused_or_failed_request_keeps_the_text(
+    api: RunningApi, site: Site, page: Page, model: str, host: str, line: str
+) -> None:
+    key = await api.add_key(f"shop-{host}", models=("chat",))
+    url = site.embed(f"/{host}", key, model=model).replace("localhost", host)
+    await page.goto(url)
+    await page.get_by_role("button", name="Open chat: Ask us").click()
+    box = page.get_by_label("Your message")
+    await box.fill("hello?")
+    await box.press("Enter")
+    await expect(page.get_by_role("alert")).to_have_text(line)
+    await expect(box).to_have_value("hello?")
+    await expect(box).to_be_editable()
+    await expect(page.locator(".message")).to_have_count(0)
+
+
 async def test_past_the_rate_limit_the_wait_is_shown(api: RunningApi, page: Page) -> None:
     key = await api.add_key("slow-page", models=("chat",), rate="1/min")
     await page.goto(f"{root(api)}/chat#key={key}&model=chat")
