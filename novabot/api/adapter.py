@@ -12,6 +12,7 @@ from novabot.api.cors import Cors
 from novabot.api.errors import error_json
 from novabot.api.gate import Gate
 from novabot.api.keys import allowed_models
+from novabot.api.widget import widget_routes
 from novabot.config import Settings
 from novabot.core.bot import Bot
 
@@ -48,6 +49,7 @@ class ApiAdapter(HttpPart):
     def __init__(self, bot: Bot, settings: Settings, http: HttpServer) -> None:
         super().__init__(http)
         http.mount(PREFIX, api_app(bot, settings))
+        http.add_routes(widget_routes())  # the web chat: /widget.js, /chat
 
     @property
     def description(self) -> str:
