@@ -93,18 +93,12 @@ class Ops:
         url = self.settings.llm_endpoint if self.caller().admin else None
         workers = await self.store.workers()
         queues = await self.store.post_queues()
-        return "\n".join(
-            [
-                describe_endpoint(endpoint, model=llm.model, url=url),
-                describe_adapters(
-                    self.settings,
-                    workers,
-                    queues,
-                    api_keys=len(await self.store.api_keys()),
-                    dashboard=await self.store.dashboard_password() is not None,
-                ),  # fmt: skip
-            ]
+        keys = len(await self.store.api_keys())
+        dashboard = await self.store.dashboard_password() is not None
+        adapters = describe_adapters(
+            self.settings, workers, queues, api_keys=keys, dashboard=dashboard
         )
+        return "\n".join([describe_endpoint(endpoint, model=llm.model, url=url), adapters])
 
     async def errors(self, error_id: str, limit: int) -> str:
         if not self.caller().admin:
