@@ -143,19 +143,28 @@ def services(latency_s: float, folder: Path, profile: Path | None) -> Iterator[t
     )
     port = free_port()
     nova_cmd = [sys.executable, "-m", "novabot", "run"]
-    if profile is not None:  # py-spy samples the whole run of this Nova process
-        out = profile / f"nova-{int(latency_s * 1000)}ms.svg"
-        nova_cmd = ["py-spy", "record", "-o", str(out), "--rate", "200", "--", *nova_cmd]
     try:
         nova = start(nova_cmd, nova_env(folder, fake.first_line, port), folder / "nova.log", folder)
     except BaseException:
         fake.stop()
         raise
+    spy = None if profile is None else record(nova.process.pid, profile, latency_s)
     try:
         yield fake.first_line, f"http://127.0.0.1:{port}/v1"
     finally:
         nova.stop()
         fake.stop()
+        if spy is not None:  # it writes its samples once Nova has exited
+            spy.wait(timeout=60)
+
+
+def record(pid: int, folder: Path, latency_s: float) -> subprocess.Popen[bytes]:
+    """py-spy sampling Nova's process until it exits, as collapsed stacks (one per line,
+    with its count): `sort -t' ' -k2 -n` or any flame graph tool reads them."""
+    spy = Path(sys.executable).with_name("py-spy")
+    out = folder / f"nova-{latency_s * 1000:.0f}ms.txt"
+    args = [str(spy), "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+    return subprocess.Popen([*args, "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL)
 
 
 # -- measuring -----------------------------------------------------------------------------
@@ -236,10 +245,14 @@ class Row:
             f"{self.direct.pct(0.5):.1f} / {self.direct.pct(0.99):.1f}",
             f"{self.nova.pct(0.5):.1f} / {self.nova.pct(0.99):.1f}",
             f"{added:.1f}",
-            f"{self.direct.throughput:.0f}",
-            f"{self.nova.throughput:.0f}",
+            rate(self.direct.throughput),
+            rate(self.nova.throughput),
         ]
         return "| " + " | ".join(cells) + " |"
+
+
+def rate(per_s: float) -> str:
+    return f"{per_s:.1f}" if per_s < 100 else f"{per_s:.0f}"
 
 
 HEADER = (
@@ -290,7 +303,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency", type=numbers(float), default=[0.0, 0.2], help="seconds")
     parser.add_argument("--no-stream", action="store_true", help="plain requests only")
     parser.add_argument("--no-router", action="store_true", help="model `chat` only")
-    parser.add_argument("--profile", type=Path, help="record Nova with py-spy into this folder")
+    parser.add_argument(
+        "--profile", type=Path, help="record Nova with py-spy (pip install py-spy) into this folder"
+    )
     parser.add_argument("--serve-fake", type=float, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
