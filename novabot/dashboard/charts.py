@@ -244,7 +244,7 @@ def _cell(
     share = overlap.get(a, {}).get(b, 0.0)
     over = share > threshold
     rect = box | where | {"class": "cell over" if over else "cell", "fill": heat_colour(share)}
-    rect |= {"stroke": "#000000", "stroke-width": "2"} if over else {"stroke": "#ffffff"}
+    rect |= {"stroke": "#000000", "stroke-width": "2"} if over else {"stroke": GRID}
     words = f"{a} → {b}: {share * 100:.0f} % of {a}'s examples land nearer {b}"
     parts = [element("rect", rect, tooltip(words))]
     if share > 0:

@@ -120,7 +120,8 @@ def timeline_svg(steps: Sequence[StepSpan], *, now: datetime) -> str:
     if not steps:
         return no_data(TITLE, "no steps yet")
     ordered = sorted(steps, key=lambda s: (s.wave, s.step_id))
-    left = 24 + CHAR_W * max(len(shorten(s.step_id)) + len(shorten(s.agent)) + 3 for s in ordered)
+    # The wave's name, then "step · agent", right-aligned against the axis.
+    left = 64 + CHAR_W * max(len(shorten(s.step_id)) + len(shorten(s.agent)) + 3 for s in ordered)
     axis, ticks = _axis(ordered, now, left)
     top = 56.0
     wave_groups = [(wave, list(group)) for wave, group in groupby(ordered, key=lambda s: s.wave)]
