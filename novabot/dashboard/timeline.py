@@ -171,34 +171,35 @@ def _wave(wave: int, steps: list[StepSpan], axis: _Axis, y: float, now: datetime
 
 
 def _row(step: StepSpan, axis: _Axis, y: float, now: datetime) -> str:
+    """The step's name, its bar (or hollow marker), and its retry mark."""
     name = f"{shorten(step.step_id)} · {shorten(step.agent)}"
     label = text(axis.left - 8, y + 16, name, text_anchor="end", class_="step")
-    end = _end(step, now)
-    seconds = (
-        0.0 if step.started_at is None or end is None else (end - step.started_at).total_seconds()
-    )
-    words = (
-        f"{step.step_id} · {step.agent} · {step.status} · {seconds:.1f} s · {step.tokens} tokens"
-    )
-    if step.attempt > 1:
-        words += f" · attempt {step.attempt}"
-    tags = {"data-step": step.step_id, "data-status": step.status, "data-wave": step.wave}
-    bar_y = y + (ROW - BAR) / 2
-    if step.started_at is None or end is None:
-        box = {"x": axis.right - BAR, "y": bar_y, "width": BAR, "height": BAR, "fill": "none"}
-        box |= {"stroke": colour(step.status), "stroke-width": "2", "stroke-dasharray": "3 2"}
-        bar = element("rect", box | tags | {"class": "bar not-started"}, tooltip(words))
-        after = axis.right + 4
-    else:
-        x0, x1 = axis.x(step.started_at), axis.x(end)
-        box = {"x": x0, "y": bar_y, "width": max(2.0, x1 - x0), "height": BAR, "rx": "2"}
-        bar = element(
-            "rect", box | tags | {"class": "bar", "fill": colour(step.status)}, tooltip(words)
-        )
-        after = x0 + max(2.0, x1 - x0) + 4
+    bar, after = _bar(step, axis, y + (ROW - BAR) / 2, _end(step, now))
     retry = f"×{step.attempt}" if step.attempt > 1 else ""
     marks = text(after, y + 16, retry, class_="retry", font_weight="600") if retry else ""
     return label + bar + marks
+
+
+def _bar(step: StepSpan, axis: _Axis, y: float, end: datetime | None) -> tuple[str, float]:
+    """The step's `<rect>` (found by its data- attributes), and the x just after it."""
+    tags = {"data-step": step.step_id, "data-status": step.status, "data-wave": step.wave}
+    if step.started_at is None or end is None:
+        box = {"x": axis.right - BAR, "y": y, "width": BAR, "height": BAR, "fill": "none"}
+        box |= {"stroke": colour(step.status), "stroke-width": "2", "stroke-dasharray": "3 2"}
+        hint = tooltip(_describe(step, 0.0))
+        return element("rect", box | tags | {"class": "bar not-started"}, hint), axis.right + 4
+    x0 = axis.x(step.started_at)
+    width = max(2.0, axis.x(end) - x0)  # a step of no length still shows
+    box = {"x": x0, "y": y, "width": width, "height": BAR, "rx": "2", "class": "bar"}
+    hint = tooltip(_describe(step, (end - step.started_at).total_seconds()))
+    return element("rect", box | tags | {"fill": colour(step.status)}, hint), x0 + width + 4
+
+
+def _describe(step: StepSpan, seconds: float) -> str:
+    words = (
+        f"{step.step_id} · {step.agent} · {step.status} · {seconds:.1f} s · {step.tokens} tokens"
+    )
+    return words + (f" · attempt {step.attempt}" if step.attempt > 1 else "")
 
 
 def _now_line(x: float, top: float, bottom: float) -> str:
