@@ -81,12 +81,13 @@ async def anything_to_serve(settings: Settings) -> bool:
     if settings.slack.bot_token is not None or settings.discord.token is not None:
         return True
     async with await Store.open(settings.db_path) as store:
-        return await store.has_api_keys()
+        return await store.has_api_keys() or await store.dashboard_password() is not None
 
 
 async def configured_adapters(app: App) -> list[Adapter]:
-    """The adapters whose settings are present (the API: once a key exists), the ones
-    that answer HTTP sharing one server; their modules load only when needed."""
+    """The adapters whose settings are present (the API: once a key exists; the
+    dashboard: once its password is set), the ones that answer HTTP sharing one server;
+    their modules load only when needed."""
     bot, settings = app.bot, app.settings
     http = HttpServer(settings.http)
     adapters: list[Adapter] = []
@@ -102,6 +103,13 @@ async def configured_adapters(app: App) -> list[Adapter]:
         from novabot.api.adapter import ApiAdapter
 
         adapters.append(ApiAdapter(bot, settings, http))
+    dashboard = await app.store.dashboard_password() is not None
+    if dashboard:
+        from novabot.dashboard.part import DashboardOnly, mount_dashboard
+
+        mount_dashboard(app, http)
+        if len(http.prefixes) == 1:  # nothing else starts the server
+            adapters.append(DashboardOnly(http))
     if settings.http.always and not http.prefixes:
         adapters.append(MonitoringOnly(http))
     mount_monitoring(app, http, adapters)
