@@ -68,13 +68,14 @@ def bar_chart(
     *,
     title: str,
     unit: str = "",
+    counts: bool = False,
 ) -> str:
     """One stacked bar per label (a day), one colour per series (an agent), a legend and a
     y axis of round ticks; each segment's tooltip reads "chat · 2026-11-28: 12 messages".
 
     Every series has one value per label; values are counts or amounts, never negative.
     Zero values draw nothing. No labels, no series, or only zeros: a chart that says
-    "no data yet".
+    "no data yet". With `counts`, the axis steps by whole numbers.
     """
     for name, values in series.items():
         if len(values) != len(labels):
@@ -83,8 +84,9 @@ def bar_chart(
             raise ValueError(f"series '{name}' has a negative value")
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     if not totals or max(totals) <= 0:
-        return no_data(title)
-    ticks = nice_ticks(max(totals))
+        return no_data(title, f"{title}: no data yet")
+    # Counts step by whole numbers: an axis of messages has no 0.5.
+    ticks = nice_ticks(max(max(totals), 4.0) if counts else max(totals))
     rotate = len(labels) > 8 or max(len(label) for label in labels) * CHAR_W > 64
     bottom_room = 12 + (
         max(len(shorten(label)) for label in labels) * CHAR_W * 0.72 if rotate else 16
@@ -114,10 +116,18 @@ def _y_axis(plot: _Plot, ticks: list[float], unit: str) -> str:
         y = plot.y(value)
         line = {"x1": plot.left, "x2": plot.left + plot.width, "y1": y, "y2": y, "stroke": GRID}
         parts.append(element("line", line))
-        parts.append(text(plot.left - 6, y + 4, num(value), text_anchor="end", fill=MUTED))
+        label = tick_label(value, ticks[1] - ticks[0])
+        parts.append(text(plot.left - 6, y + 4, label, text_anchor="end", fill=MUTED))
     if unit:
         parts.append(text(8, plot.top - 8, unit, fill=MUTED, class_="unit"))
     return element("g", {"class": "y-axis"}, "".join(parts))
+
+
+def tick_label(value: float, step: float) -> str:
+    """A tick's value with as many decimals as the step needs (a cost axis in steps of
+    0.00005 reads 0.00005, 0.00010, …, not 0, 0, …)."""
+    decimals = next(d for d in range(12) if abs(step * 10**d - round(step * 10**d)) < 1e-6)
+    return f"{value:,.{decimals}f}"
 
 
 def _bars(

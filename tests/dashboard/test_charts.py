@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from novabot.dashboard.charts import bar_chart, heat_colour, heat_map, series_colour
+from novabot.dashboard.charts import bar_chart, heat_colour, heat_map, series_colour, tick_label
 from novabot.dashboard.svg import nice_ticks
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -70,7 +70,7 @@ def test_bar_chart_has_a_legend_round_ticks_and_an_accessible_name() -> None:
 def test_bar_chart_without_data_says_so() -> None:
     for labels, series in (([], {}), (DAYS, {}), (DAYS, {"chat": [0.0, 0.0, 0.0]})):
         root = parse(bar_chart(labels, series, title="Messages"))
-        assert "no data yet" in texts(root)
+        assert "Messages: no data yet" in texts(root)
         assert root.find(".//svg:g[@class='series']", NS) is None
         assert root.get("role") == "img" and "no data yet" in (root.get("aria-label") or "")
 
@@ -170,3 +170,27 @@ def test_heat_map_without_agents_says_so() -> None:
     root = parse(heat_map([], {}, threshold=0.2))
     assert "no agents yet" in texts(root)
     assert root.get("role") == "img"
+
+
+def test_an_empty_chart_keeps_its_title() -> None:
+    root = parse(bar_chart(DAYS, {}, title="Errors"))
+    assert "Errors: no data yet" in texts(root)
+
+
+@pytest.mark.parametrize(
+    ("top", "labels"),
+    [
+        (0.00017, ["0.00000", "0.00005", "0.00010", "0.00015", "0.00020"]),
+        (0.9, ["0.00", "0.25", "0.50", "0.75", "1.00"]),
+        (1600, ["0", "500", "1,000", "1,500", "2,000"]),
+    ],
+)
+def test_tick_labels_have_the_decimals_their_step_needs(top: float, labels: list[str]) -> None:
+    ticks = nice_ticks(top)
+    assert [tick_label(value, ticks[1] - ticks[0]) for value in ticks] == labels
+
+
+def test_counts_step_by_whole_numbers() -> None:
+    root = parse(bar_chart(DAYS, {"chat": [1.0, 2.0, 0.0]}, title="Messages", counts=True))
+    assert {"0", "1", "2", "3", "4"} <= set(texts(root))
+    assert "0.5" not in texts(root)

@@ -38,15 +38,27 @@ async def overview(request: web.Request) -> web.Response:
     counts = await sources.store.activity_by_day(since)
     tokens = await sources.store.tokens_by_day(since)
     prices = sources.price_table()
-    charts = [
-        bar_chart(days, count_series(counts, "messages", days), title="Messages", unit="messages"),
-        bar_chart(days, count_series(counts, "answers", days), title="Answers", unit="answers"),
-        bar_chart(days, count_series(counts, "errors", days), title="Errors", unit="errors"),
-        bar_chart(days, token_series(tokens, days), title="Tokens", unit="tokens"),
-        bar_chart(days, cost_series(tokens, days, prices), title="Cost", unit="USD"),
-    ]
+    charts = draw_charts(counts, tokens, days, prices)
     totals = agent_totals(counts, tokens, prices)
     return render(request, "overview.html", charts=charts, totals=totals, days=DAYS)
+
+
+def draw_charts(
+    counts: list[DayCount], tokens: list[DayTokens], days: list[str], prices: PriceTable
+) -> list[str]:
+    def counted(kind: str) -> str:
+        series = count_series(counts, kind, days)
+        return bar_chart(days, series, title=kind.capitalize(), unit=kind, counts=True)
+
+    used = token_series(tokens, days)
+    spent = cost_series(tokens, days, prices)
+    return [
+        counted("messages"),
+        counted("answers"),
+        counted("errors"),
+        bar_chart(days, used, title="Tokens", unit="tokens", counts=True),
+        bar_chart(days, spent, title="Cost", unit="USD"),
+    ]
 
 
 def day_labels(now: datetime, count: int) -> list[str]:
