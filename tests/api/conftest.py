@@ -8,6 +8,7 @@ it consumes itself.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,18 +70,11 @@ def api_settings(db: Path, fake: FakeOpenAI, cache: Path, **changes: object) -> 
     )
 
 
-@pytest_asyncio.fixture(loop_scope="package", scope="package")
-async def running_api(
-    tmp_path_factory: pytest.TempPathFactory, embedding_cache_dir: Path
-) -> AsyncIterator[RunningApi]:
-    folder = tmp_path_factory.mktemp("api")
+@contextlib.asynccontextmanager
+async def serving_api(folder: Path, cache: Path, **changes: object) -> AsyncIterator[RunningApi]:
+    """A Nova with its API on a free port (and its own fake OpenAI server), stopped after."""
     async with FakeOpenAI(models=(MODEL,)) as fake:
-        settings = api_settings(
-            folder / "nova.db",
-            fake,
-            embedding_cache_dir,
-            api_cors_origins=["https://shop.example"],
-        )
+        settings = api_settings(folder / "nova.db", fake, cache, **changes)
         app = await build_app(settings)
         http = HttpServer(settings.http)
         adapter = ApiAdapter(app.bot, settings, http)
@@ -91,3 +85,13 @@ async def running_api(
             await adapter.stop()
             await adapter.close()
             await app.close()
+
+
+@pytest_asyncio.fixture(loop_scope="package", scope="package")
+async def running_api(
+    tmp_path_factory: pytest.TempPathFactory, embedding_cache_dir: Path
+) -> AsyncIterator[RunningApi]:
+    folder = tmp_path_factory.mktemp("api")
+    origins = ["https://shop.example"]
+    async with serving_api(folder, embedding_cache_dir, api_cors_origins=origins) as api:
+        yield api

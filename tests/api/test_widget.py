@@ -15,15 +15,11 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Page, expect
 
-from novabot.adapters.http_server import HttpServer
-from novabot.api.adapter import ApiAdapter
 from novabot.api.widget import CHAT_CSP
-from novabot.app import build_app
 from novabot.core.message import ConversationKey
-from tests.api.conftest import RunningApi, api_settings
+from tests.api.conftest import RunningApi, serving_api
 from tests.browser import browser_fixtures, save_screenshot
-from tests.conftest import MODEL
-from tests.fakes.openai_server import FakeOpenAI, Text
+from tests.fakes.openai_server import Text
 from tests.helpers import eventually, free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -60,21 +56,9 @@ async def nova(
 ) -> AsyncIterator[RunningApi]:
     """A Nova of this module's own: the shop's origin is in its NOVA_API_CORS_ORIGINS."""
     folder = tmp_path_factory.mktemp("widget")
-    async with FakeOpenAI(models=(MODEL,)) as fake:
-        origins = [f"http://localhost:{site_port}"]
-        settings = api_settings(
-            folder / "nova.db", fake, embedding_cache_dir, api_cors_origins=origins
-        )
-        app = await build_app(settings)
-        http = HttpServer(settings.http)
-        adapter = ApiAdapter(app.bot, settings, http)
-        try:
-            await adapter.start()
-            yield RunningApi(app, fake, f"{http.url}/v1")
-        finally:
-            await adapter.stop()
-            await adapter.close()
-            await app.close()
+    origins = [f"http://localhost:{site_port}"]
+    async with serving_api(folder, embedding_cache_dir, api_cors_origins=origins) as api:
+        yield api
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

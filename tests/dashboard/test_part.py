@@ -12,6 +12,12 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import free_port
 
 
+async def login_page(port: int) -> tuple[int, str]:
+    url = f"http://127.0.0.1:{port}/dashboard/login"
+    async with aiohttp.ClientSession() as session, session.get(url) as answer:
+        return answer.status, await answer.text()
+
+
 async def test_no_password_no_dashboard(settings: Settings, fake_openai: FakeOpenAI) -> None:
     assert not await anything_to_serve(settings)
     changed = settings.replaced(http_port=free_port(), http_always=True)
@@ -20,9 +26,7 @@ async def test_no_password_no_dashboard(settings: Settings, fake_openai: FakeOpe
         assert [adapter.name for adapter in adapters] == ["http"]
         await adapters[0].start()
         try:
-            url = f"http://127.0.0.1:{changed.http.port}/dashboard/login"
-            async with aiohttp.ClientSession() as session, session.get(url) as answer:
-                assert answer.status == 404
+            assert (await login_page(changed.http.port))[0] == 404
         finally:
             await adapters[0].close()
 
@@ -38,8 +42,7 @@ async def test_with_a_password_the_dashboard_is_served_alone(
         assert [adapter.name for adapter in adapters] == ["dashboard"]
         await adapters[0].start()
         try:
-            url = f"http://127.0.0.1:{changed.http.port}/dashboard/login"
-            async with aiohttp.ClientSession() as session, session.get(url) as answer:
-                assert answer.status == 200 and "Sign in" in await answer.text()
+            status, page = await login_page(changed.http.port)
+            assert status == 200 and "Sign in" in page
         finally:
             await adapters[0].close()
