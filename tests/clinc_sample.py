@@ -98,6 +98,20 @@ N_TRAIN = sum(len(texts) for texts in TRAIN.values())
 N_VAL = sum(len(texts) for texts in VAL.values())
 
 
+OOS_TRAIN = [
+    "sing me a song",
+    "what is the capital of peru",
+    "tell me a joke about cats",
+    "how tall is mount everest",
+    "recommend a good sci-fi novel",
+    "who painted the mona lisa",
+    "what rhymes with orange",
+    "how do i boil an egg",
+    "play some jazz music",
+    "what year did the berlin wall fall",
+]
+
+
 def rows(by_label: dict[str, list[str]]) -> list[list[str]]:
     return [[text, label] for label, texts in by_label.items() for text in texts]
 
@@ -111,7 +125,7 @@ def write_clinc(folder: Path, **replaced: object) -> Path:
         "train": [*rows(TRAIN), ["sing me a song", "oos"]],
         "val": rows(VAL),
         "test": rows(TEST),
-        "oos_train": [["sing me a song", "oos"]],
+        "oos_train": [[text, "oos"] for text in OOS_TRAIN],
         "oos_val": [[text, "oos"] for text in OOS_VAL],
         "oos_test": [[text, "oos"] for text in OOS_TEST],
     }

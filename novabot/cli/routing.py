@@ -43,6 +43,13 @@ def add_eval_commands(commands: Any) -> None:
         default=ClincTask.target_recall,
         help="out-of-scope recall the threshold is calibrated for (default %(default)s)",
     )
+    routing.add_argument(
+        "--calibrate",
+        choices=("train", "split"),
+        default="train",
+        help="threshold from cross-validation folds of train + oos_train (default), or from "
+        "the scored split's own val/oos_val as in earlier measurements",
+    )
     routing.add_argument("--json", action="store_true", help="print one JSON object")
     routing.set_defaults(run=run_eval_routing)
 
@@ -63,7 +70,9 @@ async def run_eval_routing(settings: Settings, args: argparse.Namespace) -> int:
     if not 0 <= args.oos_recall <= 1:
         raise UsageError("--oos-recall must be between 0 and 1")
     if args.clinc:
-        task = ClincTask(args.split, args.level, args.shots, args.seed, args.oos_recall)
+        task = ClincTask(
+            args.split, args.level, args.shots, args.seed, args.oos_recall, args.calibrate
+        )
         score = evaluate_clinc(
             args.clinc,
             task,

@@ -2,9 +2,11 @@
 
 Two yardsticks:
 - CLINC150 (Larson et al., 2019): one agent per intent (150) or per domain (10), built
-  from the `train` split, thresholds calibrated on `val` + `oos_val`. When `val` itself is
-  scored, each fold's threshold is chosen from the other folds, so no scored message
-  calibrated its own threshold.
+  from the `train` split. By default `oos_train` is learnt as requests nobody takes (as
+  Nova's own `outside` requests are) and the threshold is calibrated as `nova run` learns
+  one: on cross-validation folds of train + oos_train, so the scored split never touches
+  it. `calibrate="split"` calibrates on `val` + `oos_val` instead (each fold of val from
+  the other folds when val itself is scored): the yardstick of earlier measurements.
 - A user's own labelled messages (`--cases`, JSON lines of {"text", "agent"}; agent null
   for out of scope) against the configured agents.
 """
@@ -18,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -29,7 +32,12 @@ from novabot.routing.semantic.calibration import (
     cross_fitted_thresholds,
     threshold_for_recall,
 )
-from novabot.routing.semantic.matcher import ScopeModel, SemanticMatcher
+from novabot.routing.semantic.matcher import (
+    OUTSIDE,
+    ScopeModel,
+    SemanticMatcher,
+    held_out_scores,
+)
 
 OOS = "oos"
 Progress = Callable[[int, int], None]
@@ -87,13 +95,16 @@ class ClincTask:
     shots: int | None = None
     seed: int = 0
     target_recall: float = DEFAULT_OOS_RECALL
+    calibrate: Literal["train", "split"] = "train"
 
 
 def load_clinc(path: Path, task: ClincTask) -> dict[str, list[tuple[str, str]]]:
     """The splits the task needs, as (text, label) with labels at the task's level."""
     data = _read_json(path)
     needed = ["train", task.split, f"oos_{task.split}"]
-    if task.split == "test":
+    if task.calibrate == "train":
+        needed.append("oos_train")
+    elif task.split == "test":
         needed += ["val", "oos_val"]
     missing = [name for name in needed if name not in data]
     if missing:
@@ -120,7 +131,10 @@ def evaluate_clinc(
 ) -> RoutingScore:
     started = time.perf_counter()
     splits = load_clinc(path, task)
-    texts, labels = zip(*splits["train"], strict=True)
+    examples = splits["train"]
+    if task.calibrate == "train":
+        examples = examples + [(text, OUTSIDE) for text, _ in splits["oos_train"]]
+    texts, labels = zip(*examples, strict=True)
     vectors = embed_cached(embedder, list(texts), cache, progress)
     model = ScopeModel.train(texts, labels, vectors)
     matcher = SemanticMatcher(embedder, model, threshold=0.0)
@@ -128,7 +142,11 @@ def evaluate_clinc(
     scored_oos, _ = _score(matcher, splits[f"oos_{task.split}"])
     in_scores = np.array([s.score for s in scored_in])
     oos_scores = np.array([s.score for s in scored_oos])
-    if task.split == "val":
+    if task.calibrate == "train":
+        threshold = _threshold_from_train(list(texts), list(labels), vectors, task.target_recall)
+        in_t, oos_t = np.full(in_scores.shape, threshold), np.full(oos_scores.shape, threshold)
+        chosen = [threshold]
+    elif task.split == "val":
         in_t, oos_t, chosen = cross_fitted_thresholds(in_scores, oos_scores, task.target_recall)
     else:
         # Only val's out-of-scope scores move the choice: the lowest threshold that
@@ -144,15 +162,26 @@ def evaluate_clinc(
     score.details = {
         "split": task.split,
         "level": task.level,
-        "agents": len(model.labels),
-        "train_examples": len(texts),
+        "agents": sum(label != OUTSIDE for label in model.labels),
+        "train_examples": len(splits["train"]),
         "shots": task.shots,
         "target_oos_recall": task.target_recall,
+        "calibrated_on": "train folds" if task.calibrate == "train" else task.split,
         "thresholds": [round(t, 4) for t in chosen],
         "no_abstention_accuracy": round(float(correct.mean()), 4) if len(correct) else 0.0,
         "seconds": round(time.perf_counter() - started, 1),
     }
     return score
+
+
+def _threshold_from_train(
+    texts: list[str], labels: list[str], vectors: np.ndarray, target_recall: float
+) -> float:
+    """The lowest threshold that rejects `target_recall` of the held-out oos_train requests."""
+    held_out = held_out_scores(texts, labels, vectors)
+    if held_out is None or len(held_out.outside) == 0:
+        raise EvalError("calibrating on train needs at least 2 examples per intent and oos_train")
+    return threshold_for_recall(held_out.outside, target_recall)
 
 
 def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> RoutingScore:

@@ -2,7 +2,8 @@
 
 Every routable card's description, `does` statements and examples are embedded (offline,
 cached on disk by a hash of the card) and a logistic regression over [embedding | TF-IDF]
-learns to tell the agents apart. Its probabilities are the candidates' scores. A card's
+learns to tell the agents apart. Its probabilities, lowered for a message far from every
+example the agents gave (the nearest-example term), are the candidates' scores. A card's
 `does_not` statements are evidence against that agent: a message nearer to one of them
 than to anything the agent does has its score for that agent cut. Below an agent's
 threshold the router abstains; thresholds are the card's own, the configured one, or
@@ -11,7 +12,9 @@ learnt by cross-validation over the cards' examples.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -40,8 +43,28 @@ OUTSIDE_RECALL = 0.8
 """With `outside` requests, the threshold rejects this share of held-out ones (no more)."""
 C = 10.0
 """The inverse regularisation strength of the scope model."""
-MODEL_FORMAT = "scope model 1"
+NEAREST_WEIGHT = 5.0
+"""β: a message less like the agents' examples than usual has its scores cut by
+e^(β(c - c_typical)), c its cosine to the nearest in-scope example.
+
+A probability says which agent is likeliest, not whether the message resembles anything
+any agent does; the nearest example does. log p + β min(0, c - c_typical) orders messages
+for abstention far better than log p alone (CLINC150, 20 examples per intent held out of
+train: 97.3 % in scope at 80 % out-of-scope recall against 96.6 %); β from 3 to 7 did
+about as well. Messages as close to an example as usual keep their probabilities as they
+are, so score margins mean what they meant.
+"""
+NEAREST_MIN_EXAMPLES = 15
+"""The term needs agents with this many texts each (median): with fewer, how close a
+message in scope usually is to an example cannot be told from how close nonsense is."""
+TYPICAL_QUANTILE = 0.5
+"""c_typical: this quantile of the examples' cosines to their nearest other example."""
+TYPICAL_SAMPLE = 2000
+"""How many examples estimate c_typical."""
+MODEL_FORMAT = "scope model 2"
 """Part of a cached model's key: raise it when training changes, so old models miss."""
+log = logging.getLogger(__name__)
+
 OUTSIDE = "(outside)"
 """The class of requests no agent takes (never a card name: names are lowercase words)."""
 
@@ -56,6 +79,10 @@ class ScopeModel:
     """None when there is a single agent: it gets every message."""
     owners: np.ndarray | None = None
     """The agent index of each class the weights score (see `subscopes`)."""
+    examples: np.ndarray | None = None
+    """The in-scope training vectors, for the nearest-example term (None: no term)."""
+    typical: float = 1.0
+    """c_typical: how close a message in scope usually is to its nearest other example."""
 
     @classmethod
     def train(
@@ -75,7 +102,10 @@ class ScopeModel:
         classes, owners = split_into_subscopes(agents, vectors, subscope_size)
         features = vocabulary.transform(texts)
         weights = logreg.fit(vectors, features, classes, len(owners), c=c)
-        return cls(names, vocabulary, weights, owners)
+        if np.median(np.bincount(agents)) < NEAREST_MIN_EXAMPLES:
+            return cls(names, vocabulary, weights, owners)
+        examples = in_scope_rows(vectors, labels)
+        return cls(names, vocabulary, weights, owners, examples, typical_nearest(examples))
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """(messages, agents) probabilities, columns in `labels` order."""
@@ -87,6 +117,33 @@ class ScopeModel:
         pooled = np.zeros((len(texts), len(self.labels)), dtype=per_class.dtype)
         np.add.at(pooled.T, self.owners, per_class.T)
         return pooled
+
+    def scores(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """(messages, agents) probabilities, each row lowered by how unlike any example
+        the message is: what the router ranks and thresholds."""
+        probabilities = self.probabilities(vectors, texts)
+        if self.examples is None or len(self.examples) == 0 or self.weights is None:
+            return probabilities  # a single agent takes everything: nothing to abstain on
+        nearest = np.max(vectors @ self.examples.T, axis=1, keepdims=True)
+        familiarity = np.exp(NEAREST_WEIGHT * np.minimum(nearest - self.typical, 0.0))
+        return (probabilities * familiarity).astype(np.float32)
+
+
+def in_scope_rows(vectors: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """The vectors of the agents' own examples: `outside` requests are nobody's scope."""
+    keep = np.array([label != OUTSIDE for label in labels], dtype=bool)
+    return np.ascontiguousarray(vectors[keep], dtype=np.float32)
+
+
+def typical_nearest(examples: np.ndarray) -> float:
+    """How close the examples are to their nearest other example, at `TYPICAL_QUANTILE`
+    (1.0 when there are too few to tell)."""
+    if len(examples) < 3:
+        return 1.0
+    rows = np.random.default_rng(0).permutation(len(examples))[:TYPICAL_SAMPLE]
+    similarity = examples[rows] @ examples.T
+    similarity[np.arange(len(rows)), rows] = -np.inf  # not itself
+    return float(np.quantile(np.max(similarity, axis=1), TYPICAL_QUANTILE))
 
 
 @dataclass(frozen=True)
@@ -127,7 +184,7 @@ class SemanticMatcher:
 
     def rank(self, text: str) -> list[Candidate]:
         vector = self.embedder.embed([text])
-        probabilities = self.model.probabilities(vector, [text])[0]
+        probabilities = self.model.scores(vector, [text])[0]
         scored = []
         for agent, probability in zip(self.model.labels, probabilities, strict=True):
             if agent == OUTSIDE:
@@ -180,16 +237,39 @@ def card_texts(card: ScopeCard) -> tuple[list[str], list[str]]:
 
 
 def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray) -> float:
-    """A threshold learnt from held-out requests: each fold is scored by a model trained
-    without it, so it reflects how sure the router is about requests it has not seen.
+    """A threshold learnt from held-out requests (see `held_out_scores`).
 
     It accepts `ACCEPTED_EXAMPLES` of the agents' held-out examples; with `outside`
     requests among them it is only as high as rejecting `OUTSIDE_RECALL` of those needs.
     """
-    counts = {label: labels.count(label) for label in set(labels)}
-    folds = min(5, min(counts.values(), default=0))
-    if len(counts) < 2 or folds < 2:
+    held_out = held_out_scores(texts, labels, vectors)
+    if held_out is None:
         return 0.0
+    learnt = threshold_for_acceptance(held_out.accepted, ACCEPTED_EXAMPLES)
+    if len(held_out.outside):
+        learnt = min(learnt, threshold_for_recall(held_out.outside, OUTSIDE_RECALL))
+    return round(min(learnt, MAX_THRESHOLD), 4)
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Best-agent scores of examples scored by a model that never saw them."""
+
+    accepted: np.ndarray
+    """Of the agents' examples that went to their own agent."""
+    outside: np.ndarray
+    """Of the `outside` requests."""
+
+
+def held_out_scores(
+    texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray, folds: int = 5
+) -> HeldOut | None:
+    """Cross-validated scores: each fold is scored by a model trained without it, so they
+    show how sure the router is about requests it has not seen. None: too few examples."""
+    counts = {label: labels.count(label) for label in set(labels)}
+    folds = min(folds, min(counts.values(), default=0))
+    if len(counts) < 2 or folds < 2:
+        return None
     fold_of = stratified_fold_ids(labels, folds)
     accepted, outside = [], []
     for fold in range(folds):
@@ -197,18 +277,15 @@ def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.nda
         model = ScopeModel.train(
             [texts[i] for i in train.tolist()], [labels[i] for i in train.tolist()], vectors[train]
         )
-        probabilities = model.probabilities(vectors[test], [texts[i] for i in test.tolist()])
+        scores = model.scores(vectors[test], [texts[i] for i in test.tolist()])
         agents = np.array([label != OUTSIDE for label in model.labels])
-        for row, i in zip(probabilities, test.tolist(), strict=True):
+        for row, i in zip(scores, test.tolist(), strict=True):
             best = float(np.max(row[agents]))
             if labels[i] == OUTSIDE:
                 outside.append(best)
             elif model.labels[int(np.argmax(row))] == labels[i]:
                 accepted.append(best)
-    learnt = threshold_for_acceptance(np.array(accepted), ACCEPTED_EXAMPLES)
-    if outside:
-        learnt = min(learnt, threshold_for_recall(np.array(outside), OUTSIDE_RECALL))
-    return round(min(learnt, MAX_THRESHOLD), 4)
+    return HeldOut(np.array(accepted), np.array(outside))
 
 
 def _trained(
@@ -221,23 +298,33 @@ def _trained(
 ) -> tuple[ScopeModel, float]:
     """The model and threshold over these examples: from the cache when nothing changed,
     since training (six fits with the learnt threshold) takes seconds at every start."""
-    learning = (ACCEPTED_EXAMPLES, OUTSIDE_RECALL, MAX_THRESHOLD, C, SUBSCOPE_SIZE)
+    nearest = (NEAREST_WEIGHT, NEAREST_MIN_EXAMPLES, TYPICAL_QUANTILE, TYPICAL_SAMPLE)
+    learning = (ACCEPTED_EXAMPLES, OUTSIDE_RECALL, MAX_THRESHOLD, C, SUBSCOPE_SIZE, nearest)
     settings = f"{MODEL_FORMAT} {__version__} threshold {threshold} learnt by {learning}"
     examples = (f"{label}\t{text}" for label, text in zip(labels, texts, strict=True))
     key = cache_key(embedder_name, [settings, *examples])
     stored = cache.load_arrays(key) if cache else None
     vocabulary = TfidfVocabulary.fit(texts)
     if stored is not None and (model := _restored(stored, labels, vocabulary, vectors)):
+        log.info("router model and threshold from the cache: nothing to train (%s)", key[:12])
         return model, float(stored["threshold"]) if threshold is None else threshold
+    started = time.perf_counter()
     model = ScopeModel.train(texts, labels, vectors)
     if threshold is None:
         threshold = learn_threshold(texts, labels, vectors)
+    log.info(
+        "router model trained on %d examples in %.2f s (%s)",
+        len(texts),
+        time.perf_counter() - started,
+        key[:12],
+    )
     if cache and model.weights is not None and model.owners is not None:
         weights = model.weights
         cache.save_arrays(
             key,
             {"dense": weights.dense, "sparse": weights.sparse, "bias": weights.bias,
-             "owners": model.owners, "threshold": np.array(threshold)},
+             "owners": model.owners, "threshold": np.array(threshold),
+             "typical": np.array(np.nan if model.examples is None else model.typical)},
         )  # fmt: skip
     return model, threshold
 
@@ -250,7 +337,7 @@ def _restored(
 ) -> ScopeModel | None:
     """The stored model, or None when its arrays do not fit these examples."""
     names = tuple(sorted(set(labels)))
-    shapes = {"dense": 2, "sparse": 2, "bias": 1, "owners": 1, "threshold": 0}
+    shapes = {"dense": 2, "sparse": 2, "bias": 1, "owners": 1, "threshold": 0, "typical": 0}
     if any(name not in stored or stored[name].ndim != ndim for name, ndim in shapes.items()):
         return None
     dense, sparse, bias, owners = (stored[name] for name in ("dense", "sparse", "bias", "owners"))
@@ -262,7 +349,11 @@ def _restored(
         or not np.isin(owners, np.arange(len(names))).all()
     ):
         return None
-    return ScopeModel(names, vocabulary, logreg.LinearModel(dense, sparse, bias), owners)
+    weights = logreg.LinearModel(dense, sparse, bias)
+    typical = float(stored["typical"])
+    if np.isnan(typical):  # trained without the nearest-example term
+        return ScopeModel(names, vocabulary, weights, owners)
+    return ScopeModel(names, vocabulary, weights, owners, in_scope_rows(vectors, labels), typical)
 
 
 def _embed_card(

@@ -21,13 +21,19 @@ from novabot.routing.quality.evaluation import (
     load_clinc,
 )
 from novabot.routing.semantic.calibration import threshold_for_recall
-from novabot.routing.semantic.matcher import ScopeModel, SemanticMatcher
+from novabot.routing.semantic.matcher import (
+    OUTSIDE,
+    ScopeModel,
+    SemanticMatcher,
+    held_out_scores,
+)
 from tests.clinc_sample import (
     DOMAINS,
     N_INTENTS,
     N_TRAIN,
     N_VAL,
     OOS_TEST,
+    OOS_TRAIN,
     OOS_VAL,
     TEST,
     TRAIN,
@@ -43,7 +49,7 @@ def clinc(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def val_score(clinc: Path) -> RoutingScore:
-    return evaluate_clinc(clinc, ClincTask(split="val"), shared_minilm())
+    return evaluate_clinc(clinc, ClincTask(split="val", calibrate="split"), shared_minilm())
 
 
 def test_val_split_routes_most_messages_to_their_intent(val_score: RoutingScore) -> None:
@@ -107,7 +113,7 @@ def test_shots_sample_each_intent_repeatably_by_seed(clinc: Path) -> None:
 
 def test_test_split_calibrates_on_val_and_scores_test(clinc: Path) -> None:
     embedder = shared_minilm()
-    score = evaluate_clinc(clinc, ClincTask(split="test"), embedder)
+    score = evaluate_clinc(clinc, ClincTask(split="test", calibrate="split"), embedder)
     assert score.n_in_scope == sum(len(texts) for texts in TEST.values())
     assert score.n_oos == len(OOS_TEST)
     assert score.details["split"] == "test"
@@ -129,6 +135,33 @@ def test_test_split_calibrates_on_val_and_scores_test(clinc: Path) -> None:
     assert score.oos_recall == pytest.approx(expected_recall, abs=1e-4)
 
 
+def test_train_calibration_learns_oos_train_and_never_looks_at_the_scored_split(
+    clinc: Path, tmp_path: Path
+) -> None:
+    score = evaluate_clinc(clinc, ClincTask(split="val", target_recall=0.8), shared_minilm())
+    assert score.details["calibrated_on"] == "train folds"
+    assert score.details["agents"] == N_INTENTS  # "(outside)" is learnt, but nobody's agent
+    assert score.details["train_examples"] == N_TRAIN
+    [threshold] = score.details["thresholds"]
+    # The threshold rejects 80 % of the held-out oos_train requests ...
+    texts = [text for text, _ in rows(TRAIN)] + OOS_TRAIN
+    labels = [label for _, label in rows(TRAIN)] + [OUTSIDE] * len(OOS_TRAIN)
+    held_out = held_out_scores(texts, labels, shared_minilm().embed(texts))
+    assert held_out is not None
+    assert threshold == round(threshold_for_recall(held_out.outside, 0.8), 4)
+    # ... and other val messages leave it where it was.
+    other = write_clinc(tmp_path, oos_val=[["what's the capital of chile", "oos"]])
+    again = evaluate_clinc(other, ClincTask(split="val", target_recall=0.8), shared_minilm())
+    assert again.details["thresholds"] == [threshold]
+    assert again.n_oos == 1
+
+
+def test_train_calibration_needs_out_of_scope_training_requests(tmp_path: Path) -> None:
+    path = write_clinc(tmp_path, oos_train=[["sing me a song", "oos"]])
+    with pytest.raises(EvalError, match="oos_train"):
+        evaluate_clinc(path, ClincTask(split="val"), shared_minilm())
+
+
 def test_training_vectors_are_cached_between_runs(clinc: Path, tmp_path: Path) -> None:
     cache = EmbeddingCache(tmp_path / "cache")
     steps: list[tuple[int, int]] = []
@@ -137,7 +170,8 @@ def test_training_vectors_are_cached_between_runs(clinc: Path, tmp_path: Path) -
         steps.append((done, total))
 
     first = evaluate_clinc(clinc, ClincTask(), shared_minilm(), cache, progress)
-    assert steps and steps[-1] == (N_TRAIN, N_TRAIN)
+    embedded = N_TRAIN + len(OOS_TRAIN)  # oos_train is learnt as requests nobody takes
+    assert steps and steps[-1] == (embedded, embedded)
     assert [done for done, _ in steps] == sorted(done for done, _ in steps)
     steps.clear()
     again = evaluate_clinc(clinc, ClincTask(), shared_minilm(), cache, progress)
@@ -159,10 +193,14 @@ def test_missing_domains_file_or_intent_is_an_eval_error(tmp_path: Path) -> None
 def test_test_split_needs_val_for_calibration(tmp_path: Path) -> None:
     path = write_clinc(tmp_path, oos_val=None)
     with pytest.raises(EvalError, match="no oos_val split"):
-        load_clinc(path, ClincTask(split="test"))
+        load_clinc(path, ClincTask(split="test", calibrate="split"))
     # Scoring val needs neither test split.
     path = write_clinc(tmp_path / "val-only", test=None, oos_test=None)
-    assert set(load_clinc(path, ClincTask(split="val"))) == {"train", "val", "oos_val"}
+    assert set(load_clinc(path, ClincTask(split="val", calibrate="split"))) == {
+        "train",
+        "val",
+        "oos_val",
+    }
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,13 @@ import pytest
 from novabot.agents.cards import ScopeCard
 from novabot.routing.embedding import Embedder, EmbeddingCache
 from novabot.routing.factory import shared_minilm
-from novabot.routing.semantic.matcher import ScopeModel, SemanticMatcher, learn_threshold
+from novabot.routing.semantic.matcher import (
+    NEAREST_MIN_EXAMPLES,
+    NEAREST_WEIGHT,
+    ScopeModel,
+    SemanticMatcher,
+    learn_threshold,
+)
 
 WEATHER = ScopeCard(
     name="weather",
@@ -209,3 +215,41 @@ def test_a_single_agent_gets_every_message() -> None:
     # ("anything at all" is about as near "Write essays" as anything math does: no assert.)
     assert best(matcher, "solve 3x - 4 = 11") == ("math", 1.0)
     assert best(matcher, "write an essay about Rome")[1] < 0.5
+
+
+def clustered(agents: int, per_agent: int, dimension: int = 24) -> tuple[list[str], np.ndarray]:
+    """Unit vectors around one random centre per agent, with word-free texts."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(agents, dimension))
+    rows = np.repeat(centres, per_agent, axis=0) + 0.6 * rng.normal(
+        size=(agents * per_agent, dimension)
+    )
+    labels = [f"agent{i}" for i in range(agents) for _ in range(per_agent)]
+    return labels, rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_message_unlike_every_example_has_its_scores_cut() -> None:
+    labels, vectors = clustered(agents=3, per_agent=20)
+    texts = ["x"] * len(labels)
+    model = ScopeModel.train(texts, labels, vectors)
+    assert model.examples is not None and 0.0 < model.typical < 1.0
+    # As near an example as usual: the probabilities stand, so margins mean what they did.
+    familiar = vectors[:1]
+    assert np.allclose(model.scores(familiar, ["x"]), model.probabilities(familiar, ["x"]))
+    # Far from all of them: every score is cut by the same factor, the ranking kept.
+    stranger = np.zeros((1, vectors.shape[1]), dtype=np.float32)
+    stranger[0, 0] = 1.0
+    nearest = float(np.max(vectors @ stranger[0]))
+    assert nearest < model.typical
+    expected = np.exp(NEAREST_WEIGHT * (nearest - model.typical))
+    probabilities = model.probabilities(stranger, ["x"])
+    assert np.allclose(model.scores(stranger, ["x"]), probabilities * expected, rtol=1e-4)
+    assert np.argmax(model.scores(stranger, ["x"])) == np.argmax(probabilities)
+
+
+def test_few_examples_per_agent_leave_the_probabilities_alone() -> None:
+    labels, vectors = clustered(agents=3, per_agent=NEAREST_MIN_EXAMPLES - 1)
+    model = ScopeModel.train(["x"] * len(labels), labels, vectors)
+    assert model.examples is None
+    stranger = np.eye(1, vectors.shape[1], dtype=np.float32)
+    assert np.array_equal(model.scores(stranger, ["x"]), model.probabilities(stranger, ["x"]))
