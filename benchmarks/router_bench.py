@@ -6,6 +6,9 @@ Measures, on one CPU core (one ONNX and one BLAS thread):
 - loading the shipped model and building the router over the shipped cards, cold
   (embedding every card) and warm (card vectors from the disk cache);
 - `rank()` per message over CLINC150 `val` texts, as a stream of user messages;
+- the same for a catalogue of 150 agents with 100 examples each (CLINC150's intents,
+  with oos_train as the requests nobody takes): cold start (embedding and training),
+  warm start (both from the cache) and `rank()` against its 15,000 examples;
 - the resident memory of a real `nova run` process (Slack Events API against the fake
   Slack and OpenAI servers of the test suite) after it has answered 50 mentions.
 Accuracy is `nova eval routing`'s job; this prints one table of costs.
@@ -32,7 +35,7 @@ sys.path.insert(0, str(ROOT))  # for `tests.fakes`
 import aiohttp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from novabot.agents.cards import load_cards, shipped_cards_dir  # noqa: E402
+from novabot.agents.cards import ScopeCard, load_cards, shipped_cards_dir  # noqa: E402
 from novabot.routing.embedding import EmbeddingCache, MiniLMEmbedder  # noqa: E402
 from novabot.routing.semantic.matcher import SemanticMatcher  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
@@ -153,6 +156,43 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def catalogue_costs(data: dict, messages: list[str]) -> list[tuple[str, str, str]]:
+    """Start-up and latency of a 150 x 100 catalogue built from CLINC150's train split."""
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in data["train"]:
+        by_intent.setdefault(intent, []).append(text)
+    cards = [_intent_card(intent, texts) for intent, texts in sorted(by_intent.items())]
+    outside = [text for text, _ in data["oos_train"]]
+    embedder = MiniLMEmbedder()
+    with tempfile.TemporaryDirectory() as folder:
+        cache = EmbeddingCache(Path(folder))
+        build = lambda: SemanticMatcher.from_cards(cards, embedder, cache, outside=outside)  # noqa: E731
+        cold = _timed(build)
+        warm = min(_timed(build) for _ in range(3))
+        matcher = build()
+    times = [_timed(lambda t=text: matcher.rank(t)) * 1000 for text in messages]
+    p50, p99 = np.percentile(times, 50), np.percentile(times, 99)
+    size = f"{len(cards)} x {len(cards[0].examples)}"
+    return [
+        (f"router build, {size} catalogue, cold cache", f"{cold:.1f} s", ""),
+        (f"router build, {size} catalogue, warm cache", f"{warm * 1000:.0f} ms",
+         _verdict(warm <= 1, "<= 1 s")),
+        (f"rank() p50 / p99, {size} catalogue", f"{p50:.1f} / {p99:.1f} ms",
+         _verdict(p99 <= 20, "p99 <= 20")),
+    ]  # fmt: skip
+
+
+def _intent_card(intent: str, examples: list[str]) -> ScopeCard:
+    words = intent.replace("_", " ")
+    return ScopeCard(
+        name=intent.replace("_", "-"),
+        description=f"Requests about {words}.",
+        does=[f"Handles {words}"],
+        does_not=["Requests about anything else"],
+        examples=examples,
+    )
+
+
 def _timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -170,7 +210,8 @@ def main() -> None:
     args = parser.parse_args()
     data = json.loads(args.clinc.read_text(encoding="utf-8"))
     messages = [text for text, _ in data["val"][: args.messages]]
-    rows = router_costs(messages) + asyncio.run(nova_run_rss(messages))
+    rows = router_costs(messages) + catalogue_costs(data, messages)
+    rows += asyncio.run(nova_run_rss(messages))
     width = max(len(name) for name, _, _ in rows)
     print(f"{'metric':<{width}}  {'value':>9}  target")
     for name, value, target in rows:
