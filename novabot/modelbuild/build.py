@@ -100,13 +100,15 @@ def _build(files: source.ModelFiles, scratch: Path, out: Path, report: Report) -
             " nothing written"
         )
     p50, p99 = _time_per_text(session, check)
-    return _install(files, built, out, outliers, (mean, low, p50, p99), len(check))
+    measured = (mean, low, p50, p99)
+    return _install(files, built, out, config.hidden, outliers, measured, len(check))
 
 
 def _install(
     files: source.ModelFiles,
     built: Path,
     out: Path,
+    dimension: int,
     outliers: dict[int, np.ndarray],
     measured: tuple[float, float, float, float],
     checked: int,
@@ -119,6 +121,7 @@ def _install(
     details = {
         "source": "sentence-transformers/all-mpnet-base-v2",
         "license": "Apache-2.0",
+        "dimension": dimension,
         "inputs": files.inputs,
         "outliers": {
             "rule": f"FFN-output input channels whose max |activation| on the calibration "

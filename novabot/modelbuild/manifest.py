@@ -54,13 +54,12 @@ def read_manifest(folder: Path, model: BuiltModel) -> dict[str, Any]:
     return data
 
 
-def verify(folder: Path, model: BuiltModel) -> dict[str, str]:
-    """file name -> sha256 of the model's files, once each matches the manifest."""
-    expected = read_manifest(folder, model)["files"]
-    digests = {}
+def verify(folder: Path, model: BuiltModel) -> dict[str, Any]:
+    """The manifest, once every file it lists for the model has the sha256 it records."""
+    manifest = read_manifest(folder, model)
     for name in (model.onnx_file, model.vocab_file):
         path = folder / name
-        entry = expected.get(name)
+        entry = manifest["files"].get(name)
         want = entry.get("sha256") if isinstance(entry, dict) else None
         try:
             digest = sha256(path)
@@ -68,8 +67,7 @@ def verify(folder: Path, model: BuiltModel) -> dict[str, str]:
             raise ManifestError(f"{path} is missing ({exc.strerror or exc})") from exc
         if digest != want:
             raise ManifestError(f"{path} does not match its manifest (sha256 {digest[:16]}…)")
-        digests[name] = digest
-    return digests
+    return manifest
 
 
 def write_manifest(folder: Path, model: BuiltModel, details: dict[str, Any]) -> Path:
