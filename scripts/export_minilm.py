@@ -130,7 +130,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def _load_wordpiece_module() -> ModuleType:
     """Nova's own tokenizer, loaded by path so this venv needs none of Nova's dependencies."""
-    path = REPO / "novabot" / "embedding" / "wordpiece.py"
+    path = REPO / "novabot" / "routing" / "embedding" / "wordpiece.py"
     spec = importlib.util.spec_from_file_location("nova_wordpiece", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load the tokenizer from {path}")

@@ -22,6 +22,7 @@ from novabot.cli import db as db_cli
 from novabot.cli import doctor as doctor_cli
 from novabot.cli import erp as erp_cli
 from novabot.cli import knowledge as knowledge_cli
+from novabot.cli import models as models_cli
 from novabot.cli import pipeline as pipeline_cli
 from novabot.cli import projects as projects_cli
 from novabot.cli import schedules as schedules_cli
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     erp_cli.add_commands(commands)
     api_keys_cli.add_commands(commands)
     dashboard_cli.add_commands(commands)
+    models_cli.add_commands(commands)
     return parser
 
 

@@ -41,6 +41,9 @@ class RouterSettings(BaseModel):
     """The top two are "too close" when their scores differ by less than this."""
     cache_dir: Path | None = None
     """Where card embeddings are cached; default: `embeddings/` beside the database."""
+    models_dir: Path | None = None
+    """Where `nova models build` puts the encoders it builds; default: `models/` beside the
+    database."""
 
 
 class ScheduleSettings(BaseModel):

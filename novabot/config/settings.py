@@ -152,6 +152,10 @@ class Settings(BaseSettings):
         return self.router.cache_dir or self.db_path.parent / "embeddings"
 
     @property
+    def models_dir(self) -> Path:
+        return self.router.models_dir or self.db_path.parent / "models"
+
+    @property
     def llm_endpoint(self) -> str:
         """The base URL Nova will call: NOVA_LLM_BASE_URL, else OPENAI_BASE_URL, else OpenAI."""
         return self.llm.base_url or self.openai_base_url or OPENAI_DEFAULT_BASE_URL

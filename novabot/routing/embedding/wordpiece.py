@@ -1,7 +1,8 @@
 """BERT-uncased WordPiece tokenisation in pure Python.
 
 It reproduces what the `tokenizers` library does for all-MiniLM-L6-v2 (BertNormalizer with
-lower-casing, BertPreTokenizer, WordPiece with `##` continuations, `[CLS] … [SEP]`), so Nova
+lower-casing, BertPreTokenizer, WordPiece with `##` continuations, `[CLS] … [SEP]`), and for
+all-mpnet-base-v2, which differs only in its special tokens (`<s> … </s>`), so Nova
 can feed its ONNX encoder without shipping a compiled tokenizer. Every step mirrors the
 Rust implementation rather than Google's original Python, where the two differ.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2, specials included
@@ -43,26 +45,50 @@ _ASCII_CLEAN.update({ord(c): " " for c in _KEPT_CONTROLS})
 _ASCII_CLEAN[0x7F] = None
 
 
+@dataclass(frozen=True)
+class SpecialTokens:
+    """The vocabulary's names for the tokens that open and close a text and stand for
+    an unknown word: BERT's by default; MPNet opens with `<s>` and closes with `</s>`."""
+
+    cls: str = "[CLS]"
+    sep: str = "[SEP]"
+    unk: str = "[UNK]"
+
+
+BERT_SPECIALS = SpecialTokens()
+# all-mpnet-base-v2's tokenizer.json: RobertaProcessing with <s>/</s>, WordPiece unk [UNK].
+MPNET_SPECIALS = SpecialTokens(cls="<s>", sep="</s>", unk="[UNK]")
+
+
 class WordPieceTokenizer:
     """Text to BERT token ids: `encode("Hi!") == [101, 7632, 999, 102]`."""
 
-    def __init__(self, vocab: Mapping[str, int], *, max_length: int = MAX_LENGTH) -> None:
+    def __init__(
+        self,
+        vocab: Mapping[str, int],
+        *,
+        max_length: int = MAX_LENGTH,
+        specials: SpecialTokens = BERT_SPECIALS,
+    ) -> None:
         if max_length < 2:
             raise ValueError("max_length must leave room for [CLS] and [SEP]")
         self.vocab = dict(vocab)
         self.max_length = max_length
-        self.cls_id = self.vocab["[CLS]"]
-        self.sep_id = self.vocab["[SEP]"]
-        self.unk_id = self.vocab["[UNK]"]
+        self.cls_id = self.vocab[specials.cls]
+        self.sep_id = self.vocab[specials.sep]
+        self.unk_id = self.vocab[specials.unk]
         # Memoised per instance: the cache must not outlive or mix vocabularies.
         self._word_ids = functools.lru_cache(maxsize=_WORD_CACHE)(self._wordpiece)
 
     @classmethod
-    def from_file(cls, path: Path, *, max_length: int = MAX_LENGTH) -> WordPieceTokenizer:
+    def from_file(
+        cls, path: Path, *, max_length: int = MAX_LENGTH, specials: SpecialTokens = BERT_SPECIALS
+    ) -> WordPieceTokenizer:
         """Read a BERT vocab.txt: one token a line, the id is the line number."""
         # split("\n"), not splitlines(): that would also break at U+0085, U+2028 and the like.
         lines = path.read_text(encoding="utf-8").removesuffix("\n").split("\n")
-        return cls({token: i for i, token in enumerate(lines)}, max_length=max_length)
+        vocab = {token: i for i, token in enumerate(lines)}
+        return cls(vocab, max_length=max_length, specials=specials)
 
     def encode(self, text: str) -> list[int]:
         """Token ids with [CLS]/[SEP], truncated to max_length like sentence-transformers."""
