@@ -23,9 +23,10 @@ class PipelineSettings(BaseModel):
 class RouterSettings(BaseModel):
     """`NOVA_ROUTER_*`: how messages find their agent."""
 
-    backend: Literal["minilm", "openai", "lexical"] = "minilm"
-    """minilm: offline, shipped with Nova; openai: the endpoint's /v1/embeddings; lexical:
-    word overlap with the examples, no model at all."""
+    backend: Literal["minilm", "mpnet", "openai", "lexical"] = "minilm"
+    """minilm: offline, shipped with Nova; mpnet: offline all-mpnet-base-v2, more accurate,
+    built once by `nova models build`; openai: the endpoint's /v1/embeddings; lexical: word
+    overlap with the examples, no model at all."""
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = None
     """For the openai backend; the LLM endpoint when unset."""

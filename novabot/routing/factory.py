@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from novabot.agents.cards import ScopeCard
 from novabot.config import Settings
 from novabot.llm.client import LLM
-from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
+from novabot.routing.embedding import (
+    Embedder,
+    EmbeddingCache,
+    MiniLMEmbedder,
+    OpenAIEmbedder,
+    shared_mpnet,
+)
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
@@ -32,6 +38,8 @@ def build_embedder(settings: Settings) -> Embedder:
             timeout_s=settings.llm.timeout_s,
             max_retries=settings.llm.max_retries,
         )
+    if settings.router.backend == "mpnet":
+        return shared_mpnet(settings.models_dir)
     return shared_minilm()
 
 
