@@ -102,6 +102,6 @@ def _semantic_embedder(settings: Settings) -> Embedder:
     if settings.router.backend == "lexical":
         raise UsageError(
             "this needs an embedding backend; NOVA_ROUTER_BACKEND is 'lexical'"
-            " (use 'minilm', the default, or 'openai')"
+            " (use 'minilm', the default, 'use', 'minilm+use' or 'openai')"
         )
     return build_embedder(settings)

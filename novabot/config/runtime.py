@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from novabot.routing.encoders import parse_backend
+
 
 class PipelineSettings(BaseModel):
     """`NOVA_PIPELINE_*`: the hard caps of a pipeline run."""
@@ -23,9 +25,10 @@ class PipelineSettings(BaseModel):
 class RouterSettings(BaseModel):
     """`NOVA_ROUTER_*`: how messages find their agent."""
 
-    backend: Literal["minilm", "openai", "lexical"] = "minilm"
-    """minilm: offline, shipped with Nova; openai: the endpoint's /v1/embeddings; lexical:
-    word overlap with the examples, no model at all."""
+    backend: str = "minilm"
+    """minilm: offline, shipped with Nova; use: offline, multilingual (the `multilingual`
+    extra); offline encoders joined by '+' (minilm+use) side by side; openai: the
+    endpoint's /v1/embeddings; lexical: word overlap with the examples, no model at all."""
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = None
     """For the openai backend; the LLM endpoint when unset."""
@@ -41,6 +44,11 @@ class RouterSettings(BaseModel):
     """The top two are "too close" when their scores differ by less than this."""
     cache_dir: Path | None = None
     """Where card embeddings are cached; default: `embeddings/` beside the database."""
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        return parse_backend(value)
 
 
 class ScheduleSettings(BaseModel):

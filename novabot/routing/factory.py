@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
 import time
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from novabot.agents.cards import ScopeCard
 from novabot.config import Settings
 from novabot.llm.client import LLM
 from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
+from novabot.routing.embedding.combined import ConcatEmbedder
+from novabot.routing.encoders import OFFLINE_ENCODERS, encoder_names
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
@@ -24,6 +27,11 @@ log = logging.getLogger(__name__)
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured embedding backend (the offline MiniLM unless told otherwise)."""
+    names = encoder_names(settings.router.backend)
+    if len(names) > 1:
+        return ConcatEmbedder([offline_encoder(name) for name in names])
+    if names:
+        return offline_encoder(names[0])
     if settings.router.backend == "openai":
         return OpenAIEmbedder(
             base_url=settings.router.embedding_base_url or settings.llm_endpoint,
@@ -32,13 +40,21 @@ def build_embedder(settings: Settings) -> Embedder:
             timeout_s=settings.llm.timeout_s,
             max_retries=settings.llm.max_retries,
         )
-    return shared_minilm()
+    return shared_minilm()  # lexical routing needs none; project knowledge uses MiniLM
 
 
 @functools.cache
 def shared_minilm() -> MiniLMEmbedder:
     """One loaded model per process: every bot started in it (tests, CLI) shares it."""
     return MiniLMEmbedder()
+
+
+@functools.cache
+def offline_encoder(name: str) -> Embedder:
+    """The offline encoder registered under `name`, loaded once per process."""
+    module, _, constructor = OFFLINE_ENCODERS[name].partition(":")
+    embedder: Embedder = getattr(importlib.import_module(module), constructor)()
+    return embedder
 
 
 def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatcher:
