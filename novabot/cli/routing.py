@@ -111,6 +111,6 @@ def _semantic_embedder(settings: Settings) -> Embedder:
     if settings.router.backend == "lexical":
         raise UsageError(
             "this needs an embedding backend; NOVA_ROUTER_BACKEND is 'lexical'"
-            " (use 'minilm', the default, 'mpnet' or 'openai')"
+            " (use 'minilm', the default, 'mpnet', 'use', 'mpnet+use' or 'openai')"
         )
     return build_embedder(settings)

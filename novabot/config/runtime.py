@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from novabot.routing.encoders import parse_backend
+
 
 class PipelineSettings(BaseModel):
     """`NOVA_PIPELINE_*`: the hard caps of a pipeline run."""
@@ -23,10 +25,11 @@ class PipelineSettings(BaseModel):
 class RouterSettings(BaseModel):
     """`NOVA_ROUTER_*`: how messages find their agent."""
 
-    backend: Literal["minilm", "mpnet", "openai", "lexical"] = "minilm"
+    backend: str = "minilm"
     """minilm: offline, shipped with Nova; mpnet: offline all-mpnet-base-v2, more accurate,
-    built once by `nova models build`; openai: the endpoint's /v1/embeddings; lexical: word
-    overlap with the examples, no model at all."""
+    built once by `nova models build`; use: offline, multilingual (the `multilingual`
+    extra); offline encoders joined by '+' (mpnet+use) side by side; openai: the
+    endpoint's /v1/embeddings; lexical: word overlap with the examples, no model at all."""
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = None
     """For the openai backend; the LLM endpoint when unset."""
@@ -45,6 +48,11 @@ class RouterSettings(BaseModel):
     models_dir: Path | None = None
     """Where `nova models build` puts the encoders it builds; default: `models/` beside the
     database."""
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        return parse_backend(value)
 
 
 class ScheduleSettings(BaseModel):

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from novabot.agents.cards import ScopeCard
 from novabot.config import Settings
 from novabot.llm.client import LLM
-from novabot.routing.embedding import (
-    Embedder,
-    EmbeddingCache,
-    MiniLMEmbedder,
-    OpenAIEmbedder,
-    shared_mpnet,
-)
+from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
+from novabot.routing.embedding.combined import ConcatEmbedder
+from novabot.routing.encoders import BUILT_ENCODERS, OFFLINE_ENCODERS, encoder_names
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
@@ -30,6 +28,11 @@ log = logging.getLogger(__name__)
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured embedding backend (the offline MiniLM unless told otherwise)."""
+    names = encoder_names(settings.router.backend)
+    if len(names) > 1:
+        return ConcatEmbedder([offline_encoder(name, settings.models_dir) for name in names])
+    if names:
+        return offline_encoder(names[0], settings.models_dir)
     if settings.router.backend == "openai":
         return OpenAIEmbedder(
             base_url=settings.router.embedding_base_url or settings.llm_endpoint,
@@ -38,15 +41,23 @@ def build_embedder(settings: Settings) -> Embedder:
             timeout_s=settings.llm.timeout_s,
             max_retries=settings.llm.max_retries,
         )
-    if settings.router.backend == "mpnet":
-        return shared_mpnet(settings.models_dir)
-    return shared_minilm()
+    return shared_minilm()  # lexical routing needs none; project knowledge uses MiniLM
 
 
 @functools.cache
 def shared_minilm() -> MiniLMEmbedder:
     """One loaded model per process: every bot started in it (tests, CLI) shares it."""
     return MiniLMEmbedder()
+
+
+@functools.cache
+def offline_encoder(name: str, models_dir: Path = Path("data/models")) -> Embedder:
+    """The offline encoder registered under `name`, loaded once per process; those that
+    `nova models build` makes are read from `models_dir`."""
+    module, _, constructor = OFFLINE_ENCODERS[name].partition(":")
+    make = getattr(importlib.import_module(module), constructor)
+    embedder: Embedder = make(models_dir) if name in BUILT_ENCODERS else make()
+    return embedder
 
 
 def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatcher:

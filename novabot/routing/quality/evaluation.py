@@ -26,6 +26,12 @@ import numpy as np
 
 from novabot.oneline import one_line
 from novabot.routing.embedding import Embedder, EmbeddingCache, cache_key
+from novabot.routing.quality.languages import (
+    LanguageScore,
+    format_languages,
+    language_scores,
+    read_tags,
+)
 from novabot.routing.scope import ScopeMatcher
 from novabot.routing.semantic.calibration import (
     DEFAULT_OOS_RECALL,
@@ -60,12 +66,17 @@ class RoutingScore:
     details: dict[str, object] = field(default_factory=dict)
     misrouted: list[Misrouted] = field(default_factory=list)
     """With `--cases`: every message the router got wrong, to fix the cards by."""
+    languages: list[LanguageScore] = field(default_factory=list)
+    """With `--cases` whose lines carry "lang": the scores per language (languages.py)."""
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
         data.update(data.pop("details"))
         if not self.misrouted:
             del data["misrouted"]
+        del data["languages"]
+        if self.languages:
+            data["languages"] = {score.lang: score.as_dict() for score in self.languages}
         return data
 
 
@@ -188,7 +199,7 @@ def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> 
     """Score the configured router on a user's labelled messages."""
     cases = _read_cases(path, set(agents))
     verdicts = [_timed_rank(matcher, text) for text, _ in cases]
-    picked = [s.agent if s.score >= matcher.threshold_for(s.agent) else None for s in verdicts]
+    picked = [_picked(matcher, verdict) for verdict in verdicts]
     in_scope = [i for i, (_, agent) in enumerate(cases) if agent is not None]
     oos = [i for i, (_, agent) in enumerate(cases) if agent is None]
     correct = np.array([picked[i] == cases[i][1] for i in in_scope], dtype=bool)
@@ -206,7 +217,15 @@ def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> 
         for (text, expected), got, verdict in zip(cases, picked, verdicts, strict=True)
         if got != expected
     ]
+    score.languages = language_scores(
+        cases, picked, read_tags(path), lambda text: _picked(matcher, _timed_rank(matcher, text))
+    )
     return score
+
+
+def _picked(matcher: ScopeMatcher, verdict: Scored) -> str | None:
+    """The agent the router would hand the message to; None when it abstains."""
+    return verdict.agent if verdict.score >= matcher.threshold_for(verdict.agent) else None
 
 
 def embed_cached(
@@ -244,7 +263,7 @@ def format_score(score: RoutingScore) -> str:
     rows += [(name.replace("_", " "), _show(value)) for name, value in score.details.items()]
     width = max(len(name) for name, _ in rows)
     table = "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
-    return table + _misrouted_section(score.misrouted)
+    return table + format_languages(score.languages) + _misrouted_section(score.misrouted)
 
 
 def _misrouted_section(misrouted: Sequence[Misrouted]) -> str:
