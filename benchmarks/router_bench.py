@@ -1,6 +1,7 @@
 """The semantic router's running cost: start-up, latency per message, and memory.
 
     .venv/bin/python benchmarks/router_bench.py [--messages 500]
+    NOVA_ROUTER_BACKEND=mpnet .venv/bin/python benchmarks/router_bench.py   # another backend
 
 Measures, on one CPU core (one ONNX and one BLAS thread):
 - loading the shipped model and building the router over the shipped cards, cold
@@ -36,7 +37,9 @@ import aiohttp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from novabot.agents.cards import ScopeCard, load_cards, shipped_cards_dir  # noqa: E402
-from novabot.routing.embedding import EmbeddingCache, MiniLMEmbedder  # noqa: E402
+from novabot.config.settings import load_settings  # noqa: E402
+from novabot.routing.embedding import Embedder, EmbeddingCache  # noqa: E402
+from novabot.routing.factory import build_embedder  # noqa: E402
 from novabot.routing.semantic.matcher import SemanticMatcher  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers  # noqa: E402
@@ -50,7 +53,7 @@ RSS_BUDGET_MB = 300
 def router_costs(messages: list[str]) -> list[tuple[str, str, str]]:
     cards = [card for card in load_cards([shipped_cards_dir()]) if card.routable]
     started = time.perf_counter()
-    embedder = MiniLMEmbedder()
+    embedder = _embedder()
     loaded = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         cache = EmbeddingCache(Path(folder))
@@ -62,7 +65,7 @@ def router_costs(messages: list[str]) -> list[tuple[str, str, str]]:
     times = [_timed(lambda t=text: matcher.rank(t)) * 1000 for text in messages]
     p50, p99 = np.percentile(times, 50), np.percentile(times, 99)
     return [
-        ("model load (shipped MiniLM int8)", f"{loaded * 1000:.0f} ms", ""),
+        (f"model load ({embedder.name.split(':')[0]})", f"{loaded * 1000:.0f} ms", ""),
         (f"router build, {len(cards)} cards, cold cache", f"{cold * 1000:.0f} ms", ""),
         (f"router build, {len(cards)} cards, warm cache", f"{warm * 1000:.0f} ms", ""),
         (f"rank() p50, {len(messages)} messages", f"{p50:.2f} ms", _verdict(p50 <= 5, "<= 5")),
@@ -99,6 +102,7 @@ async def _start_nova(
     folder: str, port: int, openai: FakeOpenAI, slack: FakeSlack
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NOVA_", "OPENAI_"))}
+    env |= _chosen_backend()
     env |= {
         "NOVA_DB_PATH": f"{folder}/nova.db",
         "NOVA_LLM_BASE_URL": openai.base_url,
@@ -163,7 +167,7 @@ def catalogue_costs(data: dict, messages: list[str]) -> list[tuple[str, str, str
         by_intent.setdefault(intent, []).append(text)
     cards = [_intent_card(intent, texts) for intent, texts in sorted(by_intent.items())]
     outside = [text for text, _ in data["oos_train"]]
-    embedder = MiniLMEmbedder()
+    embedder = _embedder()
     with tempfile.TemporaryDirectory() as folder:
         cache = EmbeddingCache(Path(folder))
         build = lambda: SemanticMatcher.from_cards(cards, embedder, cache, outside=outside)  # noqa: E731
@@ -180,6 +184,22 @@ def catalogue_costs(data: dict, messages: list[str]) -> list[tuple[str, str, str
         (f"rank() p50 / p99, {size} catalogue", f"{p50:.1f} / {p99:.1f} ms",
          _verdict(p99 <= 20, "p99 <= 20")),
     ]  # fmt: skip
+
+
+def _chosen_backend() -> dict[str, str]:
+    """The backend settings `nova run` inherits, the models folder made absolute (it
+    runs in a temporary folder)."""
+    chosen = {}
+    if "NOVA_ROUTER_BACKEND" in os.environ:
+        chosen["NOVA_ROUTER_BACKEND"] = os.environ["NOVA_ROUTER_BACKEND"]
+    if "NOVA_ROUTER_MODELS_DIR" in os.environ:
+        chosen["NOVA_ROUTER_MODELS_DIR"] = os.path.abspath(os.environ["NOVA_ROUTER_MODELS_DIR"])
+    return chosen
+
+
+def _embedder() -> Embedder:
+    """The backend NOVA_ROUTER_BACKEND names (the shipped MiniLM by default)."""
+    return build_embedder(load_settings())
 
 
 def _intent_card(intent: str, examples: list[str]) -> ScopeCard:

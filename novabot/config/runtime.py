@@ -45,6 +45,9 @@ class RouterSettings(BaseModel):
     """The top two are "too close" when their scores differ by less than this."""
     cache_dir: Path | None = None
     """Where card embeddings are cached; default: `embeddings/` beside the database."""
+    multilingual: bool = True
+    """Messages that are not in English go to the multilingual encoder (`use`) when the
+    backend's own is English only (minilm, mpnet)."""
     models_dir: Path | None = None
     """Where `nova models build` puts the encoders it builds; default: `models/` beside the
     database."""

