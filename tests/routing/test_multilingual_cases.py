@@ -26,13 +26,13 @@ FLOOR = {"fr": 0.8, "de": 0.72, "es": 0.72, "pl": 0.68, "it": 0.76, "en": 0.88}
 """In-scope accuracy per language; measured 92, 83, 83, 79, 88 and 98 %."""
 
 
-def cases() -> list[dict]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
+def cases(path: Path = CASES) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_each_language_covers_every_routable_agent_and_some_nobodys() -> None:
+def assert_every_language_covers_every_agent(lines: list[dict]) -> None:
+    """Shared with the held-out multilingual set, which must have the same shape."""
     agents = {card.name for card in load_cards([shipped_cards_dir()]) if card.routable}
-    lines = cases()
     assert {line["lang"] for line in lines} == LANGUAGES
     assert all(isinstance(line["en"], str) and line["en"] for line in lines)
     for lang in LANGUAGES:
@@ -41,15 +41,22 @@ def test_each_language_covers_every_routable_agent_and_some_nobodys() -> None:
         assert counts.total() >= 24 and counts[None] >= 2, lang
 
 
-def test_no_case_repeats_a_catalog_case() -> None:
+def assert_no_catalog_case(lines: list[dict]) -> None:
     catalog = {
         json.loads(line)["text"].lower()
         for name in ("catalog-cases.jsonl", "catalog-holdout.jsonl")
         for line in (DATA / name).read_text(encoding="utf-8").splitlines()
     }
-    lines = cases()
     assert not {line["text"].lower() for line in lines} & catalog
     assert not {line["en"].lower() for line in lines} & catalog
+
+
+def test_each_language_covers_every_routable_agent_and_some_nobodys() -> None:
+    assert_every_language_covers_every_agent(cases())
+
+
+def test_no_case_repeats_a_catalog_case() -> None:
+    assert_no_catalog_case(cases())
 
 
 def test_the_multilingual_backend_routes_every_language(tmp_path: Path) -> None:
