@@ -47,6 +47,14 @@ from tests.fakes.slack_server import FakeSlack, event_body, signed_headers  # no
 CLINC = ROOT.parent / "shared" / "datasets" / "clinc150" / "clinc150_dev.json"
 SECRET = "bench-secret"
 MENTIONS = 50
+FOREIGN = [
+    "peux-tu me résumer la discussion d'hier ?",
+    "wie viele offene Bestellungen haben wir bei Bosch?",
+    "¿me traduces este correo al inglés?",
+    "ile faktur jest jeszcze niezapłaconych?",
+    "mi scrivi una mail più cortese per il fornitore?",
+]
+"""Messages in other languages: the first one loads the multilingual matcher."""
 RSS_BUDGET_MB = 300
 
 
@@ -86,16 +94,25 @@ async def nova_run_rss(messages: list[str]) -> list[tuple[str, str, str]]:
                     for index, text in enumerate(messages[:MENTIONS]):
                         await _mention(session, url, text, index)
                 await _until(lambda: len(openai.requests) >= MENTIONS)
-                busy, peak = _rss_mb(process.pid), _peak_mb(process.pid)
+                busy = _rss_mb(process.pid)
+                async with aiohttp.ClientSession() as session:
+                    for index, text in enumerate(FOREIGN, start=MENTIONS):
+                        await _mention(session, url, text, index)
+                await _until(lambda: len(openai.requests) >= MENTIONS + len(FOREIGN))
+                foreign, peak = _rss_mb(process.pid), _peak_mb(process.pid)
             finally:
                 process.send_signal(signal.SIGTERM)
                 await process.communicate()
-    verdict = _verdict(busy < RSS_BUDGET_MB, f"< {RSS_BUDGET_MB}")
     return [
         ("nova run RSS, router loaded, idle", f"{idle:.0f} MB", ""),
-        (f"nova run RSS after {MENTIONS} answers", f"{busy:.0f} MB", verdict),
-        ("nova run peak RSS (VmHWM)", f"{peak:.0f} MB", ""),
+        (f"nova run RSS after {MENTIONS} answers", f"{busy:.0f} MB", _under_budget(busy)),
+        (f"... and {len(FOREIGN)} in other languages", f"{foreign:.0f} MB", _under_budget(foreign)),
+        ("nova run peak RSS (VmHWM)", f"{peak:.0f} MB", _under_budget(peak)),
     ]
+
+
+def _under_budget(megabytes: float) -> str:
+    return _verdict(megabytes < RSS_BUDGET_MB, f"< {RSS_BUDGET_MB}")
 
 
 async def _start_nova(

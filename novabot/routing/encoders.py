@@ -13,9 +13,10 @@ OFFLINE_ENCODERS: dict[str, str] = {
     "use": "novabot.routing.embedding.use:UseEmbedder",
 }
 """Encoder name → constructor returning an `Embedder` (no arguments, or the models
-folder for the encoders in `BUILT_ENCODERS`)."""
-BUILT_ENCODERS = frozenset({"mpnet"})
-"""Encoders `nova models build` makes: their constructors take the models folder."""
+folder for the encoders in `FOLDER_ENCODERS`)."""
+FOLDER_ENCODERS = frozenset({"mpnet", "use"})
+"""Encoders whose constructors take the models folder: the models `nova models build`
+makes live there, and USE keeps a copy of its embedding table there to map."""
 
 OTHER_BACKENDS = ("openai", "lexical")
 JOIN = "+"

@@ -15,7 +15,8 @@ from novabot.config import Settings
 from novabot.llm.client import LLM
 from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
 from novabot.routing.embedding.combined import ConcatEmbedder
-from novabot.routing.encoders import BUILT_ENCODERS, OFFLINE_ENCODERS, encoder_names
+from novabot.routing.encoders import FOLDER_ENCODERS, OFFLINE_ENCODERS, encoder_names
+from novabot.routing.language import english_only
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
@@ -55,12 +56,12 @@ def shared_minilm() -> MiniLMEmbedder:
 
 
 @functools.cache
-def offline_encoder(name: str, models_dir: Path = Path("data/models")) -> Embedder:
-    """The offline encoder registered under `name`, loaded once per process; those that
-    `nova models build` makes are read from `models_dir`."""
+def offline_encoder(name: str, models_dir: Path | None = None) -> Embedder:
+    """The offline encoder registered under `name`, loaded once per process and folder;
+    those in `FOLDER_ENCODERS` are given the models folder (None: none to use)."""
     module, _, constructor = OFFLINE_ENCODERS[name].partition(":")
     make = getattr(importlib.import_module(module), constructor)
-    embedder: Embedder = make(models_dir) if name in BUILT_ENCODERS else make()
+    embedder: Embedder = make(models_dir) if name in FOLDER_ENCODERS else make()
     return embedder
 
 
@@ -68,7 +69,9 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
     if settings.router.backend == "lexical":
         return LexicalMatcher(cards, threshold=settings.router.lexical_threshold)
     started = time.perf_counter()
-    matcher = _semantic(settings, cards, build_embedder(settings))
+    multilingual = not reads_other_languages(settings)
+    english = [english_only(card) for card in cards] if multilingual else list(cards)
+    matcher = _semantic(settings, english, build_embedder(settings))
     log.info(
         "semantic router ready: %d agents, backend %s, threshold %.3f, %.2f s",
         len(cards),
@@ -76,13 +79,16 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
         matcher.threshold,
         time.perf_counter() - started,
     )
-    if not _reads_other_languages(settings):
-        return MultilingualMatcher(
-            matcher,
-            # The cards' words are English: a foreign message shares none worth weighing.
-            lambda: _semantic(settings, cards, offline_encoder(MULTILINGUAL), words=False),
-        )
+    if multilingual:
+        return MultilingualMatcher(matcher, lambda: _foreign_matcher(settings, cards))
     return matcher
+
+
+def _foreign_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> SemanticMatcher:
+    """Every card whole, through the multilingual encoder; the cards' words are English,
+    so a foreign message shares none worth weighing: vectors only."""
+    encoder = offline_encoder(MULTILINGUAL, settings.models_dir)
+    return _semantic(settings, cards, encoder, words=False)
 
 
 def _semantic(
@@ -99,8 +105,10 @@ def _semantic(
     )
 
 
-def _reads_other_languages(settings: Settings) -> bool:
-    """True when the backend itself is multilingual (or multilingual routing is off)."""
+def reads_other_languages(settings: Settings) -> bool:
+    """True when one encoder routes every language: the backend is multilingual itself,
+    or multilingual routing is off. Otherwise an English-only matcher learns the cards'
+    English and a multilingual one everything, for messages in other languages."""
     backend = settings.router.backend
     return (
         not settings.router.multilingual

