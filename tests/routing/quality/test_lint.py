@@ -17,6 +17,7 @@ import pytest
 
 from novabot.agents.cards import ScopeCard, load_cards, shipped_cards_dir
 from novabot.routing.embedding import Embedder
+from novabot.routing.language import english_only
 from novabot.routing.quality.lint import LintError, LintReport, lint_cards
 from novabot.routing.quality.lint_report import draw_heatmap, format_report
 
@@ -319,7 +320,9 @@ def test_a_card_with_three_examples_warns_but_passes(minilm_embedder: Embedder) 
 
 
 def test_the_shipped_cards_pass(minilm_embedder: Embedder) -> None:
-    report = lint_cards(load_cards([shipped_cards_dir()]), minilm_embedder)
+    # As `nova agents lint` checks them: the English the English matcher learns.
+    cards = [english_only(card) for card in load_cards([shipped_cards_dir()])]
+    report = lint_cards(cards, minilm_embedder)
     assert set(report.agents) >= {"chat", "translator", "summarizer", "proofreader"}
     assert "planner" not in report.agents  # internal agents are not routed to
     assert not report.failed, format_report(report)

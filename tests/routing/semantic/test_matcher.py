@@ -229,7 +229,7 @@ def clustered(agents: int, per_agent: int, dimension: int = 24) -> tuple[list[st
 
 
 def test_a_message_unlike_every_example_has_its_scores_cut() -> None:
-    labels, vectors = clustered(agents=3, per_agent=20)
+    labels, vectors = clustered(agents=3, per_agent=NEAREST_MIN_EXAMPLES)
     texts = ["x"] * len(labels)
     model = ScopeModel.train(texts, labels, vectors)
     assert model.examples is not None and 0.0 < model.typical < 1.0
