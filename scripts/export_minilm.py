@@ -33,7 +33,6 @@ import json
 import logging
 import shutil
 import tempfile
-import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -48,6 +47,8 @@ from minilm_graph import IR_VERSION, Weights, build_graph  # scripts/ is on sys.
 from minilm_readme import README_TEMPLATE
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from safetensors.numpy import load_file
+
+from novabot.modelbuild.build import time_per_text  # minilm_graph put the project on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "novabot" / "models"
@@ -227,7 +228,7 @@ def _measure(
     _report(f"{label} vs reference", fidelity)
     if fidelity.mean < MIN_MEAN_COSINE:
         return None
-    p50, p99 = _time_per_text(session, token_ids)
+    p50, p99 = time_per_text(session, token_ids)
     print(f"  p50 {p50:.2f} ms, p99 {p99:.2f} ms per text")
     return Result(variant, fidelity, p50, p99)
 
@@ -307,19 +308,6 @@ def _fidelity(vectors: np.ndarray, reference: np.ndarray) -> Fidelity:
 
 def _report(what: str, fidelity: Fidelity) -> None:
     print(f"{what}: mean cosine {fidelity.mean:.4f}, min {fidelity.min:.4f}")
-
-
-def _time_per_text(
-    session: ort.InferenceSession, token_ids: list[np.ndarray]
-) -> tuple[float, float]:
-    for ids in token_ids[:20]:
-        session.run(None, {"ids": ids})  # warm-up: the first runs allocate buffers
-    times = []
-    for ids in token_ids:
-        start = time.perf_counter()
-        session.run(None, {"ids": ids})
-        times.append((time.perf_counter() - start) * 1000)
-    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
 
 def _sha256(path: Path) -> str:

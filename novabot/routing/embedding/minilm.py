@@ -15,6 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from novabot.routing.embedding.base import EmbeddingError, normalize_rows
+from novabot.routing.embedding.onnx_session import open_session
 from novabot.routing.embedding.wordpiece import MAX_LENGTH, WordPieceTokenizer
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -22,7 +23,6 @@ ONNX_FILE = "minilm-l6-v2-int8.onnx"
 VOCAB_FILE = "minilm-l6-v2-vocab.txt"
 DIMENSION = 384
 _REGENERATE = "regenerate it with scripts/export_minilm.py (see novabot/models/README.md)"
-_QUIET = 3  # onnxruntime log severity ERROR: its shape-merge warnings are noise here
 
 
 class MiniLMEmbedder:
@@ -35,7 +35,9 @@ class MiniLMEmbedder:
         # The file's hash, not a version string: any re-export invalidates cached vectors.
         self.name = f"minilm-l6-v2-int8:{_digest(folder / ONNX_FILE)[:16]}"
         self.tokenizer = _tokenizer(folder / VOCAB_FILE)
-        self._session = _session(folder / ONNX_FILE, intra_op_num_threads)
+        self._session = open_session(
+            folder / ONNX_FILE, intra_op_num_threads, model="MiniLM", fix=_REGENERATE
+        )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.empty((len(texts), DIMENSION), dtype=np.float32)
@@ -64,24 +66,6 @@ def _tokenizer(path: Path) -> WordPieceTokenizer:
         raise EmbeddingError(
             f"cannot use the MiniLM vocabulary {path} ({exc!r}); {_REGENERATE}"
         ) from exc
-
-
-def _session(path: Path, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1  # the graph is one chain: parallel branches don't exist
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = _QUIET
-    try:
-        # A path, not the bytes: onnxruntime then holds no second copy of the file (-25 MB).
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime's errors share no base class below Exception
-        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise EmbeddingError(
-            f"the MiniLM model {path} is unusable ({detail}); {_REGENERATE}"
-        ) from exc
-    _check_signature(session, path)
-    return session
 
 
 def _check_signature(session: ort.InferenceSession, path: Path) -> None:

@@ -16,12 +16,12 @@ import onnxruntime as ort
 
 from novabot.modelbuild.manifest import MPNET, ManifestError, verify
 from novabot.routing.embedding.base import EmbeddingError, normalize_rows, release_freed_memory
+from novabot.routing.embedding.onnx_session import open_session
 from novabot.routing.embedding.wordpiece import MPNET_SPECIALS, WordPieceTokenizer
 
 DIMENSION = 768  # all-mpnet-base-v2's; the manifest says what a built file has
 MAX_LENGTH = 384  # sentence-transformers' max_seq_length for all-mpnet-base-v2
 _BUILD = "run `nova models build`"
-_QUIET = 3  # onnxruntime log severity ERROR: its shape-merge warnings are noise here
 
 
 class MPNetEmbedder:
@@ -36,7 +36,9 @@ class MPNetEmbedder:
         self.name = f"{MPNET.name}:{manifest['files'][MPNET.onnx_file]['sha256'][:16]}"
         self.dimension = int(manifest.get("dimension", DIMENSION))
         self.tokenizer = _tokenizer(models_dir / MPNET.vocab_file)
-        self._session = _session(models_dir / MPNET.onnx_file, intra_op_num_threads)
+        self._session = open_session(
+            models_dir / MPNET.onnx_file, intra_op_num_threads, model="MPNet", fix=_BUILD
+        )
         _check_signature(self._session, models_dir / MPNET.onnx_file, self.dimension)
         release_freed_memory()
 
@@ -61,20 +63,6 @@ def _tokenizer(path: Path) -> WordPieceTokenizer:
         return WordPieceTokenizer.from_file(path, max_length=MAX_LENGTH, specials=MPNET_SPECIALS)
     except (OSError, UnicodeDecodeError, KeyError) as exc:
         raise EmbeddingError(f"cannot use the MPNet vocabulary {path} ({exc!r}); {_BUILD}") from exc
-
-
-def _session(path: Path, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1  # the graph is one chain: parallel branches don't exist
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = _QUIET
-    try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime's errors share no base class below Exception
-        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise EmbeddingError(f"the MPNet model {path} is unusable ({detail}); {_BUILD}") from exc
-    return session
 
 
 def _check_signature(session: ort.InferenceSession, path: Path, dimension: int) -> None:
