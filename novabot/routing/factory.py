@@ -16,7 +16,7 @@ from novabot.llm.client import LLM
 from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
 from novabot.routing.embedding.combined import ConcatEmbedder
 from novabot.routing.encoders import FOLDER_ENCODERS, OFFLINE_ENCODERS, encoder_names
-from novabot.routing.language import english_only
+from novabot.routing.language import english_only, english_texts
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
@@ -69,9 +69,14 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
     if settings.router.backend == "lexical":
         return LexicalMatcher(cards, threshold=settings.router.lexical_threshold)
     started = time.perf_counter()
+    extra = [settings.prompts_dir] if settings.prompts_dir else []
+    outside = outside_requests(extra)
     multilingual = not reads_other_languages(settings)
-    english = [english_only(card) for card in cards] if multilingual else list(cards)
-    matcher = _semantic(settings, english, build_embedder(settings))
+    if multilingual:  # the English matcher learns what it will be asked: English
+        english = [english_only(card) for card in cards]
+        matcher = _semantic(settings, english, build_embedder(settings), english_texts(outside))
+    else:
+        matcher = _semantic(settings, cards, build_embedder(settings), outside)
     log.info(
         "semantic router ready: %d agents, backend %s, threshold %.3f, %.2f s",
         len(cards),
@@ -80,27 +85,33 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
         time.perf_counter() - started,
     )
     if multilingual:
-        return MultilingualMatcher(matcher, lambda: _foreign_matcher(settings, cards))
+        return MultilingualMatcher(matcher, lambda: _foreign_matcher(settings, cards, outside))
     return matcher
 
 
-def _foreign_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> SemanticMatcher:
+def _foreign_matcher(
+    settings: Settings, cards: Sequence[ScopeCard], outside: list[str]
+) -> SemanticMatcher:
     """Every card whole, through the multilingual encoder; the cards' words are English,
     so a foreign message shares none worth weighing: vectors only."""
     encoder = offline_encoder(MULTILINGUAL, settings.models_dir)
-    return _semantic(settings, cards, encoder, words=False)
+    return _semantic(settings, cards, encoder, outside, words=False)
 
 
 def _semantic(
-    settings: Settings, cards: Sequence[ScopeCard], embedder: Embedder, *, words: bool = True
+    settings: Settings,
+    cards: Sequence[ScopeCard],
+    embedder: Embedder,
+    outside: list[str],
+    *,
+    words: bool = True,
 ) -> SemanticMatcher:
-    extra = [settings.prompts_dir] if settings.prompts_dir else []
     return SemanticMatcher.from_cards(
         cards,
         embedder,
         EmbeddingCache(settings.embedding_cache_dir),
         threshold=settings.router.threshold,
-        outside=outside_requests(extra),
+        outside=outside,
         words=words,
     )
 

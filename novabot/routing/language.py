@@ -11,6 +11,7 @@ English: the English encoders are the more accurate ones on everything they can 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from novabot.agents.cards import ScopeCard
 
@@ -22,7 +23,8 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "do does did have has had can could will would should shall may might must i you he "
         "she it we they me my your our their this that these those what which who whom "
         "whose where when why how not no yes please thanks hi hey there here some any all "
-        "just if then than so as into out up down over after before also only per".split()
+        "just if then than so as into out up down over after before also only per what's "
+        "it's don't can't i'm let's that's there's".split()
     ),
     "fr": frozenset(
         "le la les un une des du de et ou mais est sont était être avoir ai as avons avez "
@@ -30,7 +32,8 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "leur leurs ce cette ces cet qui que quoi où quand comment pourquoi ne pas plus "
         "dans sur pour par avec sans chez au aux y en moi toi lui peux peut pouvez veux "
         "voudrais fais faire merci bonjour salut oui non est-ce qu'il c'est j'ai d'un "
-        "s'il stp svp combien quel quelle quels quelles hier demain aujourd'hui on".split()
+        "s'il stp svp combien quel quelle quels quelles hier demain aujourd'hui on l' d' j' "
+        "c' qu' n' s'".split()
     ),
     "de": frozenset(
         "der die das den dem des ein eine einen einem einer und oder aber ist sind war "
@@ -38,7 +41,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "unser unsere euer ihre dieser diese dieses was wer wie wo wann warum welche "
         "nicht kein keine mit für von zu zum zur auf aus bei nach über unter im ins am "
         "kannst kann können könntest möchte bitte danke hallo ja nein mir mich dir dich "
-        "uns unseren unserem unserer noch auch schon mal gibt wieviel wieviele welcher "
+        "uns unseren unserem unserer an in noch auch schon mal gibt wieviel wieviele welcher "
         "welches gestern heute "
         "morgen".split()
     ),
@@ -56,7 +59,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "questa questi queste quello quella che chi come dove quando perché non più del "
         "della dei delle nel nella per con su da di al alla puoi può potresti vorrei "
         "fammi grazie ciao sì anche c'è ci mi ti si quanto quanta quanti quante quale "
-        "quali cosa ieri oggi domani".split()
+        "quali cosa ieri oggi domani in l' un' dell' all' nell' sull' dall' c'".split()
     ),
     "pt": frozenset(
         "o a os as um uma uns umas e ou mas é são era ser estar está estou tenho tem eu "
@@ -78,7 +81,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "de het een en of maar is zijn was waren ben heb hebt heeft hebben ik jij je hij "
         "zij ze wij we jullie mijn jouw zijn haar ons onze dit dat deze die wat wie hoe "
         "waar wanneer waarom niet geen met voor van naar op uit bij over onder kun kan "
-        "kunnen wil graag alsjeblieft bedankt hallo ja nee ook nog er".split()
+        "kunnen wil graag alsjeblieft bedankt hallo ja nee ook nog er in".split()
     ),
 }
 SHARED = frozenset({"a", "i"})
@@ -107,6 +110,7 @@ def guess_language(text: str) -> str:
     when none has more than English, or when the English part alone is a sentence."""
     lowered = _ADDRESSES.sub(" ", text.lower())
     words = [word.replace("’", "'") for word in _WORDS.findall(lowered)]
+    words += [word[: word.index("'") + 1] for word in words if "'" in word]  # elided: l', d'
     words = [word for word in words if word not in SHARED]
     counts = {
         language: sum(word in vocabulary for word in words)
@@ -129,8 +133,7 @@ def english_only(card: ScopeCard) -> ScopeCard:
     """
 
     def english(texts: list[str]) -> list[str]:
-        kept = [text for text in texts if guess_language(text) == ENGLISH]
-        return kept or texts
+        return english_texts(texts) or texts
 
     return card.model_copy(
         update={
@@ -139,3 +142,8 @@ def english_only(card: ScopeCard) -> ScopeCard:
             "examples": english(card.examples),
         }
     )
+
+
+def english_texts(texts: Iterable[str]) -> list[str]:
+    """Those of `texts` that are English, in order."""
+    return [text for text in texts if guess_language(text) == ENGLISH]

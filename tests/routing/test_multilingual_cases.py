@@ -22,9 +22,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 CASES = DATA / "multilingual-cases.jsonl"
 LANGUAGES = {"fr", "de", "es", "pl", "it"}
 FLOOR = {"fr": 0.85, "de": 0.75, "es": 0.75, "pl": 0.7, "it": 0.7, "en": 0.9}
-"""In-scope accuracy per language, default router; measured 96, 88, 88, 79, 83 and 99 %."""
+"""In-scope accuracy per language, default router; measured 96, 88, 83, 79, 83 and 99 %."""
 HOLDOUT_FLOOR = {"fr": 0.85, "de": 0.62, "es": 0.85, "pl": 0.75, "it": 0.65, "en": 0.85}
-"""The same on the held-out set; measured 95, 73, 100, 86, 77 and 93 %."""
+"""The same on the held-out set; measured 95, 68, 100, 91, 77 and 93 %."""
 
 
 def cases(path: Path = CASES) -> list[dict]:
@@ -76,4 +76,4 @@ def test_the_default_router_routes_every_language(
     assert set(accuracy) == LANGUAGES | {"en"}
     below = {lang: got for lang, got in accuracy.items() if got < floor[lang]}
     assert not below, score.as_dict()["languages"]
-    assert score.oos_recall >= 0.3, score.as_dict()
+    assert score.oos_recall >= 0.6, score.as_dict()  # measured 87 % on both
