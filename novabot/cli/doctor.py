@@ -159,7 +159,12 @@ def _database(path: Path) -> Finding:
 
 async def check_router_model(settings: Settings) -> Finding:
     from novabot.routing.embedding import EmbeddingError
-    from novabot.routing.factory import build_embedder
+    from novabot.routing.factory import (
+        MULTILINGUAL,
+        build_embedder,
+        offline_encoder,
+        reads_other_languages,
+    )
 
     backend = settings.router.backend
     if backend == "lexical":
@@ -168,10 +173,19 @@ async def check_router_model(settings: Settings) -> Finding:
     try:
         embedder = await asyncio.to_thread(build_embedder, settings)
         await asyncio.to_thread(embedder.embed, ["is the router ready?"])
+        detail = f"{embedder.name} loads and embeds ({_ms_since(started)})"
+        if not reads_other_languages(settings):
+            started = time.perf_counter()
+            other = await asyncio.to_thread(offline_encoder, MULTILINGUAL, settings.models_dir)
+            await asyncio.to_thread(other.embed, ["le routeur est-il prêt ?"])
+            detail += f"; other languages: {other.name} ({_ms_since(started)})"
     except EmbeddingError as exc:
         return Finding("router", False, str(exc), "see README, Routing")
-    took = (time.perf_counter() - started) * 1000
-    return Finding("router", True, f"{embedder.name} loads and embeds ({took:.0f} ms)")
+    return Finding("router", True, detail)
+
+
+def _ms_since(started: float) -> str:
+    return f"{(time.perf_counter() - started) * 1000:.0f} ms"
 
 
 async def check_disk(settings: Settings) -> Finding:

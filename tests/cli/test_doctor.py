@@ -51,6 +51,7 @@ async def test_a_ready_nova_passes_every_check(
         "✓ router", "✓ disk",
     ]  # fmt: skip
     assert "model fake-model" in lines[1] and "(Events API)" in lines[2]
+    assert "minilm" in lines[5] and "other languages: use-m3" in lines[5]
     assert "sound and writable" in lines[4]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from novabot.agents.cards import ScopeCard
-from novabot.routing.language import ENGLISH, english_only, guess_language
+from novabot.routing.language import ENGLISH, english_only, english_texts, guess_language
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,8 @@ def test_the_english_matcher_learns_a_card_without_its_foreign_examples() -> Non
     assert english.description == card.description and english.does_not == card.does_not
     only_foreign = card.model_copy(update={"examples": ["¿ya salió el pedido 10498?"]})
     assert english_only(only_foreign).examples == only_foreign.examples  # never left empty
+
+
+def test_english_texts_keeps_the_english_ones_in_order() -> None:
+    texts = ["what's the weather in Oslo", "quel temps fait-il à Oslo ?", "play some jazz"]
+    assert english_texts(texts) == ["what's the weather in Oslo", "play some jazz"]
