@@ -162,8 +162,8 @@ async def check_router_model(settings: Settings) -> Finding:
     from novabot.routing.factory import (
         MULTILINGUAL,
         build_embedder,
+        english_only_encoder,
         offline_encoder,
-        reads_other_languages,
     )
 
     backend = settings.router.backend
@@ -174,7 +174,7 @@ async def check_router_model(settings: Settings) -> Finding:
         embedder = await asyncio.to_thread(build_embedder, settings)
         await asyncio.to_thread(embedder.embed, ["is the router ready?"])
         detail = f"{embedder.name} loads and embeds ({_ms_since(started)})"
-        if not reads_other_languages(settings):
+        if english_only_encoder(settings) and settings.router.multilingual:
             started = time.perf_counter()
             other = await asyncio.to_thread(offline_encoder, MULTILINGUAL, settings.models_dir)
             await asyncio.to_thread(other.embed, ["le routeur est-il prêt ?"])

@@ -12,7 +12,7 @@ from novabot.app import default_card_dirs
 from novabot.cli.runtime import UsageError, started_app
 from novabot.config import Settings
 from novabot.routing.embedding import Embedder, EmbeddingCache
-from novabot.routing.factory import build_embedder, reads_other_languages
+from novabot.routing.factory import build_embedder, english_only_encoder
 from novabot.routing.language import english_only
 from novabot.routing.quality.evaluation import (
     ClincTask,
@@ -94,7 +94,7 @@ async def run_agents_lint(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("--max-overlap must be between 0 and 1")
     # The cards and an embedder are all a lint needs: no store, no LLM, no router.
     cards = [card for card in load_cards(default_card_dirs(settings)) if card.routable]
-    if not reads_other_languages(settings):
+    if english_only_encoder(settings):
         cards = [english_only(card) for card in cards]  # what the English matcher learns
     report = lint_cards(
         cards,

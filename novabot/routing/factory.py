@@ -71,10 +71,12 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
     started = time.perf_counter()
     extra = [settings.prompts_dir] if settings.prompts_dir else []
     outside = outside_requests(extra)
-    multilingual = not reads_other_languages(settings)
-    if multilingual:  # the English matcher learns what it will be asked: English
-        english = [english_only(card) for card in cards]
-        matcher = _semantic(settings, english, build_embedder(settings), english_texts(outside))
+    english = english_only_encoder(settings)
+    if english:  # it learns what it can read, and what it will be asked: English
+        english_cards = [english_only(card) for card in cards]
+        matcher = _semantic(
+            settings, english_cards, build_embedder(settings), english_texts(outside)
+        )
     else:
         matcher = _semantic(settings, cards, build_embedder(settings), outside)
     log.info(
@@ -84,7 +86,7 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
         matcher.threshold,
         time.perf_counter() - started,
     )
-    if multilingual:
+    if english and settings.router.multilingual:
         return MultilingualMatcher(matcher, lambda: _foreign_matcher(settings, cards, outside))
     return matcher
 
@@ -116,16 +118,12 @@ def _semantic(
     )
 
 
-def reads_other_languages(settings: Settings) -> bool:
-    """True when one encoder routes every language: the backend is multilingual itself,
-    or multilingual routing is off. Otherwise an English-only matcher learns the cards'
-    English and a multilingual one everything, for messages in other languages."""
-    backend = settings.router.backend
-    return (
-        not settings.router.multilingual
-        or backend == "openai"  # the endpoint's model; text-embedding-3 reads many languages
-        or MULTILINGUAL in encoder_names(backend)
-    )
+def english_only_encoder(settings: Settings) -> bool:
+    """True when the backend's encoders read English only (minilm, mpnet): such a matcher
+    learns the cards' English, and messages in other languages get a multilingual one
+    (unless NOVA_ROUTER_MULTILINGUAL=0)."""
+    names = encoder_names(settings.router.backend)
+    return bool(names) and MULTILINGUAL not in names
 
 
 async def build_router(
