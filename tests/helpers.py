@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import socket
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from novabot.core.message import ConversationKey
@@ -88,3 +90,12 @@ async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(0.02)
+
+
+async def start_nova_run(cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`nova run` as a child process, its output piped: the caller reads its first line
+    (the "listening" line) and stops it."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "novabot", "run",
+        cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip

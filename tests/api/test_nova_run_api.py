@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import openai
@@ -18,7 +17,7 @@ from novabot.store import Store
 from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
-from tests.helpers import free_port
+from tests.helpers import free_port, start_nova_run
 
 
 async def test_nova_run_serves_the_api_alone_and_stops_on_sigterm(
@@ -32,10 +31,7 @@ async def test_nova_run_serves_the_api_alone_and_stops_on_sigterm(
             "website", key_hash(key), models=None, rate_limit=60, rate_period_s=60
         )
     fake_openai.script(Text("Bonjour !"))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_nova_run(tmp_path, env)
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), timeout=60)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +13,7 @@ from tests.cli.test_main import assert_one_line_error, nova
 from tests.conftest import cli_env
 from tests.dashboard.conftest import sign_in
 from tests.fakes.openai_server import FakeOpenAI
-from tests.helpers import free_port
+from tests.helpers import free_port, start_nova_run
 
 PASSWORD = "a long enough password"
 
@@ -49,10 +48,7 @@ async def test_nova_run_with_a_password_and_no_platform_serves_the_dashboard(
     env = cli_env(tmp_path, fake_openai, NOVA_HTTP_PORT=str(port))
     setting = await nova(tmp_path, "dashboard", "set-password", "--stdin", env=env, stdin=PASSWORD)
     assert setting.code == 0, setting.err
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_nova_run(tmp_path, env)
     url = f"http://127.0.0.1:{port}/dashboard/"
     try:
         assert process.stdout is not None

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI
-from tests.helpers import free_port
+from tests.helpers import free_port, start_nova_run
 
 TRAINED = "router model trained on"
 FROM_CACHE = "router model and threshold from the cache: nothing to train"
@@ -18,10 +17,7 @@ FROM_CACHE = "router model and threshold from the cache: nothing to train"
 
 async def start_and_stop(tmp_path: Path, env: dict[str, str]) -> None:
     """`nova run` until it listens, then SIGTERM: one start of the router."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_nova_run(tmp_path, env)
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), timeout=120)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
-from tests.helpers import eventually, free_port
+from tests.helpers import eventually, free_port, start_nova_run
 
 FLOOD = 25
 
@@ -49,10 +48,7 @@ async def test_forged_and_malformed_slack_requests_leave_no_traceback(
         NOVA_SLACK_BOT_TOKEN=fake_slack.token, NOVA_SLACK_SIGNING_SECRET=SECRET,
         NOVA_SLACK_API_URL=fake_slack.api_url, NOVA_HTTP_PORT=str(port),
     )  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_nova_run(tmp_path, env)
     try:
         assert process.stdout is not None
         await asyncio.wait_for(process.stdout.readline(), timeout=30)  # listening

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from tests.adapters.discord.conftest import CHANNEL, NOVA_ID, DiscordUsers
 from tests.conftest import cli_env
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Text
-from tests.helpers import eventually
+from tests.helpers import eventually, start_nova_run
 
 
 async def test_nova_run_answers_discord(
@@ -25,10 +24,7 @@ async def test_nova_run_answers_discord(
         NOVA_DISCORD_API_URL=fake_discord.api_url,
         NOVA_DISCORD_GATEWAY_URL=fake_discord.gateway_url,
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_nova_run(tmp_path, env)
     user = DiscordUsers(fake_discord)
     try:
         assert process.stdout is not None

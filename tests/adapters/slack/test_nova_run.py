@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +15,7 @@ from tests.cli.test_main import nova
 from tests.conftest import cli_env
 from tests.fakes.openai_server import FakeOpenAI, Text
 from tests.fakes.slack_server import FakeSlack, event_body, signed_headers
-from tests.helpers import eventually, free_port
+from tests.helpers import eventually, free_port, start_nova_run
 
 
 async def post(url: str, raw: str, headers: dict[str, str]) -> int:
@@ -40,10 +39,7 @@ async def test_nova_run_serves_slack_events(
         NOVA_SLACK_API_URL=fake_slack.api_url,
         NOVA_HTTP_PORT=str(port),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "novabot", "run",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_nova_run(tmp_path, env)
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
