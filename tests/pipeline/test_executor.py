@@ -77,8 +77,10 @@ async def test_a_failed_step_skips_only_its_dependents(
 async def test_a_timed_out_step_is_retried(
     make_executor: MakeExecutor, steps: StepServer, fake_openai: FakeOpenAI
 ) -> None:
-    executor = make_executor(Limits(step_timeout_s=0.3, step_retries=1, retry_backoff_s=0.01))
-    steps.overrides["a"] = lambda n: Slow(2, Text("too late")) if n == 1 else Text("in time")
+    # A second's timeout: the slow first attempt (5 s) misses it by far, and the second
+    # makes it even on a busy machine (0.3 s was too tight when the CPUs were shared).
+    executor = make_executor(Limits(step_timeout_s=1.0, step_retries=1, retry_backoff_s=0.01))
+    steps.overrides["a"] = lambda n: Slow(5, Text("too late")) if n == 1 else Text("in time")
     record = await executor.run(await executor.create(KEY, make_plan(("a", "chat", []))))
     [a] = record.steps
     assert (a.status, a.output, a.attempt) == ("done", "in time", 2)
