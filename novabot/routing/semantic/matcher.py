@@ -34,6 +34,8 @@ from novabot.routing.semantic.calibration import (
 from novabot.routing.semantic.subscopes import SUBSCOPE_SIZE, split_into_subscopes
 from novabot.routing.semantic.tfidf import TfidfVocabulary
 
+log = logging.getLogger(__name__)
+
 DOES_NOT_SHARPNESS = 10.0
 """How hard `does_not` evidence cuts a score: by e^-(10 x the cosine it wins by)."""
 ACCEPTED_EXAMPLES = 0.95
@@ -63,8 +65,6 @@ TYPICAL_SAMPLE = 2000
 """How many examples estimate c_typical."""
 MODEL_FORMAT = "scope model 2"
 """Part of a cached model's key: raise it when training changes, so old models miss."""
-log = logging.getLogger(__name__)
-
 OUTSIDE = "(outside)"
 """The class of requests no agent takes (never a card name: names are lowercase words)."""
 
