@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ENGLISH = "en"
+from novabot.routing.language import ENGLISH
 
 
 @dataclass(frozen=True)
