@@ -12,7 +12,7 @@ from novabot.app import started_app
 from novabot.config import Settings
 from novabot.core.message import ConversationKey, Message
 from novabot.routing.embedding import EmbeddingError, MiniLMEmbedder, OpenAIEmbedder
-from novabot.routing.factory import build_matcher
+from novabot.routing.factory import build_matcher, english_only_encoder
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
 from novabot.routing.semantic.multilingual import MultilingualMatcher
@@ -94,3 +94,14 @@ def test_the_default_router_makes_no_network_call(
     cold = settings.replaced(router_cache_dir=tmp_path / "fresh-cache")
     matcher = build_matcher(cold, CARDS)  # embeds every card: nothing cached yet
     assert matcher.rank("summarise this thread for me")[0].agent == "summarizer"
+
+
+@pytest.mark.parametrize(
+    ("backend", "english_only"),
+    [("minilm", True), ("mpnet", True), ("use", False), ("mpnet+use", False),
+     ("openai", False), ("lexical", False)],
+)  # fmt: skip
+def test_only_english_encoders_learn_the_cards_english_alone(
+    settings: Settings, backend: str, english_only: bool
+) -> None:
+    assert english_only_encoder(settings.replaced(router_backend=backend)) is english_only
