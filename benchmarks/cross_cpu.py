@@ -42,7 +42,8 @@ from int8_paths import NumpyGraph, saturating_graph  # noqa: E402
 from novabot.agents.cards import load_cards  # noqa: E402
 from novabot.routing.embedding.base import normalize_rows  # noqa: E402
 from novabot.routing.embedding.wordpiece import MAX_LENGTH, WordPieceTokenizer  # noqa: E402
-from novabot.routing.quality.evaluation import ClincTask, evaluate_clinc, load_clinc  # noqa: E402
+from novabot.routing.quality.data import ClincTask, load_clinc  # noqa: E402
+from novabot.routing.quality.evaluation import evaluate_clinc  # noqa: E402
 from novabot.routing.quality.lint import lint_cards  # noqa: E402
 from novabot.routing.semantic.matcher import ScopeModel  # noqa: E402
 

@@ -35,7 +35,7 @@ from novabot.core.cogs import CogError
 from novabot.logs import configure_logging
 from novabot.pipeline.plan import PlanError
 from novabot.routing.embedding import EmbeddingError
-from novabot.routing.quality.evaluation import EvalError
+from novabot.routing.quality.data import EvalError
 from novabot.routing.quality.lint import LintError
 from novabot.store import StoreError
 from novabot.store.database import prepare_location

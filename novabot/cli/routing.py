@@ -14,8 +14,8 @@ from novabot.config import Settings
 from novabot.routing.embedding import Embedder, EmbeddingCache
 from novabot.routing.factory import build_embedder, english_only_encoder
 from novabot.routing.language import english_only
+from novabot.routing.quality.data import ClincTask
 from novabot.routing.quality.evaluation import (
-    ClincTask,
     evaluate_cases,
     evaluate_clinc,
     format_score,

@@ -11,14 +11,12 @@ import pytest
 from novabot.agents.cards import load_cards, shipped_cards_dir
 from novabot.routing.embedding import EmbeddingCache
 from novabot.routing.factory import shared_minilm
+from novabot.routing.quality.data import ClincTask, EvalError, load_clinc
 from novabot.routing.quality.evaluation import (
-    ClincTask,
-    EvalError,
     RoutingScore,
     evaluate_cases,
     evaluate_clinc,
     format_score,
-    load_clinc,
 )
 from novabot.routing.semantic.calibration import threshold_for_recall
 from novabot.routing.semantic.matcher import (
@@ -97,20 +95,6 @@ def test_shots_trains_on_k_examples_per_intent(clinc: Path) -> None:
     assert score.n_in_scope == N_VAL
 
 
-def test_shots_sample_each_intent_repeatably_by_seed(clinc: Path) -> None:
-    first = load_clinc(clinc, ClincTask(shots=3, seed=0))["train"]
-    assert sorted(first) == sorted(load_clinc(clinc, ClincTask(shots=3, seed=0))["train"])
-    for seed in (0, 1):
-        picked = load_clinc(clinc, ClincTask(shots=3, seed=seed))["train"]
-        for intent, texts in TRAIN.items():
-            chosen = [text for text, label in picked if label == intent]
-            assert len(chosen) == 3 and set(chosen) <= set(texts)
-    others = [load_clinc(clinc, ClincTask(shots=3, seed=s))["train"] for s in (1, 2, 3)]
-    assert any(sorted(other) != sorted(first) for other in others)
-    everything = load_clinc(clinc, ClincTask(shots=50))["train"]
-    assert len(everything) == N_TRAIN
-
-
 def test_test_split_calibrates_on_val_and_scores_test(clinc: Path) -> None:
     embedder = shared_minilm()
     score = evaluate_clinc(clinc, ClincTask(split="test", calibrate="split"), embedder)
@@ -177,30 +161,6 @@ def test_training_vectors_are_cached_between_runs(clinc: Path, tmp_path: Path) -
     again = evaluate_clinc(clinc, ClincTask(), shared_minilm(), cache, progress)
     assert steps == []  # nothing left to embed
     assert again.in_scope_accuracy == first.in_scope_accuracy
-
-
-def test_missing_domains_file_or_intent_is_an_eval_error(tmp_path: Path) -> None:
-    path = write_clinc(tmp_path / "a")
-    (tmp_path / "a" / "domains.json").unlink()
-    with pytest.raises(EvalError, match=r"domains\.json: no such file"):
-        load_clinc(path, ClincTask(level="domain"))
-    path = write_clinc(tmp_path / "b")
-    (tmp_path / "b" / "domains.json").write_text(json.dumps({"travel": ["book_flight"]}))
-    with pytest.raises(EvalError, match=r"intent '(book_hotel|balance|transfer)' is in no domain"):
-        load_clinc(path, ClincTask(level="domain"))
-
-
-def test_test_split_needs_val_for_calibration(tmp_path: Path) -> None:
-    path = write_clinc(tmp_path, oos_val=None)
-    with pytest.raises(EvalError, match="no oos_val split"):
-        load_clinc(path, ClincTask(split="test", calibrate="split"))
-    # Scoring val needs neither test split.
-    path = write_clinc(tmp_path / "val-only", test=None, oos_test=None)
-    assert set(load_clinc(path, ClincTask(split="val", calibrate="split"))) == {
-        "train",
-        "val",
-        "oos_val",
-    }
 
 
 @pytest.mark.parametrize(
