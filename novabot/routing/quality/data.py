@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from novabot.routing.quality.languages import Tag
 from novabot.routing.semantic.calibration import DEFAULT_OOS_RECALL
 
 OOS = "oos"
@@ -105,12 +106,13 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def read_cases(path: Path, agents: set[str]) -> list[tuple[str, str | None]]:
+def read_cases(path: Path, agents: set[str]) -> tuple[list[tuple[str, str | None]], list[Tag]]:
+    """The (text, agent) cases, and each line's language tag (languages.py)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise EvalError(f"{path}: cannot be read ({exc})") from None
-    cases = []
+    cases, tags = [], []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -123,6 +125,7 @@ def read_cases(path: Path, agents: set[str]) -> list[tuple[str, str | None]]:
             known = ", ".join(sorted(agents))
             raise EvalError(f"{path}:{number}: no agent named '{agent}' (agents: {known})")
         cases.append((text, agent))
+        tags.append(Tag.of(row))
     if not cases:
         raise EvalError(f"{path}: no cases")
-    return cases
+    return cases, tags

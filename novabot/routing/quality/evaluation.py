@@ -28,7 +28,6 @@ from novabot.routing.quality.languages import (
     LanguageScore,
     format_languages,
     language_scores,
-    read_tags,
 )
 from novabot.routing.scope import ScopeMatcher
 from novabot.routing.semantic.calibration import (
@@ -155,7 +154,7 @@ def _threshold_from_train(
 
 def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> RoutingScore:
     """Score the configured router on a user's labelled messages."""
-    cases = read_cases(path, set(agents))
+    cases, tags = read_cases(path, set(agents))
     verdicts = [_timed_rank(matcher, text) for text, _ in cases]
     picked = [_picked(matcher, verdict) for verdict in verdicts]
     in_scope = [i for i, (_, agent) in enumerate(cases) if agent is not None]
@@ -176,7 +175,7 @@ def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> 
         if got != expected
     ]
     score.languages = language_scores(
-        cases, picked, read_tags(path), lambda text: _picked(matcher, _timed_rank(matcher, text))
+        cases, picked, tags, lambda text: _picked(matcher, _timed_rank(matcher, text))
     )
     return score
 

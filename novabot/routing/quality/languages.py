@@ -7,10 +7,8 @@ English is visible at a glance, on the very same requests.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from novabot.routing.language import ENGLISH
 
@@ -21,6 +19,12 @@ class Tag:
 
     lang: str | None = None
     en: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, object]) -> Tag:
+        """The tag of one parsed cases line (no "lang" or "en": None)."""
+        lang, en = row.get("lang"), row.get("en")
+        return cls(str(lang) if lang else None, str(en) if en else None)
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,6 @@ class LanguageScore:
         data = asdict(self)
         del data["lang"]
         return data
-
-
-def read_tags(path: Path) -> list[Tag]:
-    """One tag per non-blank line, in the order `_read_cases` reads the cases."""
-    tags = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        lang, en = row.get("lang"), row.get("en")
-        tags.append(Tag(str(lang) if lang else None, str(en) if en else None))
-    return tags
 
 
 def language_scores(
