@@ -27,8 +27,8 @@ class RouterSettings(BaseModel):
 
     backend: str = "minilm"
     """minilm: offline, shipped with Nova; mpnet: offline all-mpnet-base-v2, more accurate,
-    built once by `nova models build`; use: offline, multilingual (the `multilingual`
-    extra); offline encoders joined by '+' (mpnet+use) side by side; openai: the
+    built once by `nova models build`; use: offline, multilingual (USE, numpy only);
+    offline encoders joined by '+' (mpnet+use) side by side; openai: the
     endpoint's /v1/embeddings; lexical: word overlap with the examples, no model at all."""
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = None

