@@ -16,7 +16,7 @@ from novabot.llm.client import LLM
 from novabot.routing.embedding import Embedder, EmbeddingCache, MiniLMEmbedder, OpenAIEmbedder
 from novabot.routing.embedding.combined import ConcatEmbedder
 from novabot.routing.encoders import FOLDER_ENCODERS, OFFLINE_ENCODERS, encoder_names
-from novabot.routing.language import english_only, english_texts
+from novabot.routing.language import LANGUAGE_WORDS, english_only, english_texts
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
 from novabot.routing.router import Claim, Router, RoutingMemory
@@ -94,10 +94,12 @@ def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatche
 def _foreign_matcher(
     settings: Settings, cards: Sequence[ScopeCard], outside: list[str]
 ) -> SemanticMatcher:
-    """Every card whole, through the multilingual encoder; the cards' words are English,
-    so a foreign message shares none worth weighing: vectors only."""
+    """Every card whole, through the multilingual encoder. Its word features leave out
+    every language's function words: a request in any language shares its content words
+    and loanwords (repo, commit, PR, SQL, JSON) with the card it belongs to, while "de",
+    "to" or "che" would only pull it toward whichever card has examples in its language."""
     encoder = offline_encoder(MULTILINGUAL, settings.models_dir)
-    return _semantic(settings, cards, encoder, outside, words=False)
+    return _semantic(settings, cards, encoder, outside, ignored_words=LANGUAGE_WORDS)
 
 
 def _semantic(
@@ -106,7 +108,7 @@ def _semantic(
     embedder: Embedder,
     outside: list[str],
     *,
-    words: bool = True,
+    ignored_words: frozenset[str] = frozenset(),
 ) -> SemanticMatcher:
     return SemanticMatcher.from_cards(
         cards,
@@ -114,7 +116,7 @@ def _semantic(
         EmbeddingCache(settings.embedding_cache_dir),
         threshold=settings.router.threshold,
         outside=outside,
-        words=words,
+        ignored_words=ignored_words,
     )
 
 

@@ -75,7 +75,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "już jeszcze też mi mnie ci cię go jej ich możesz może mógłbyś proszę dzięki "
         "dziękuję cześć się sie jaki jaka jakie które który która ktore ktory ktora ile "
         "sa są byc moge mozesz prosze dziekuje wszystkie wszystkich wczoraj dzisiaj "
-        "jutro".split()
+        "jutro żeby zeby ktoś ktos coś cos więc wiec bo tylko bardzo można mozna trzeba "
+        "juz jeśli jesli jeżeli jezeli będzie bedzie chcę chce mój moj twoj albo oraz gdy "
+        "nam wam sobie".split()
     ),
     "nl": frozenset(
         "de het een en of maar is zijn was waren ben heb hebt heeft hebben ik jij je hij "
@@ -84,6 +86,8 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "kunnen wil graag alsjeblieft bedankt hallo ja nee ook nog er in".split()
     ),
 }
+LANGUAGE_WORDS: frozenset[str] = frozenset().union(*FUNCTION_WORDS.values())
+"""Every function word above: they tell a message's language, not what it asks for."""
 SHARED = frozenset({"a", "i"})
 """Words too common in several of these languages to point to any one."""
 LETTERS: dict[str, str] = {
@@ -103,11 +107,16 @@ LETTER_WEIGHT = 2
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ADDRESSES = re.compile(r"\S+://\S+|\S+@\S+|\S+\.(?:com|org|net|io|dev)\S*")
 """Links, e-mail addresses and host names: their pieces are no language's words."""
+_LONG_WORD = re.compile(r"\b\w{2,}\b")
+"""A word in capitals inside a message in lower case is an acronym or a code (IT, PR,
+SQL, DHL), whatever English word it spells."""
 
 
 def guess_language(text: str) -> str:
     """The language code whose function words and letters the text has most of; English
     when none has more than English, or when the English part alone is a sentence."""
+    if not text.isupper():  # a message in capitals is shouted, not made of acronyms
+        text = _LONG_WORD.sub(_drop_acronym, text)
     lowered = _ADDRESSES.sub(" ", text.lower())
     words = [word.replace("’", "'") for word in _WORDS.findall(lowered)]
     words += [word[: word.index("'") + 1] for word in words if "'" in word]  # elided: l', d'
@@ -122,6 +131,10 @@ def guess_language(text: str) -> str:
         return ENGLISH
     best = max(counts, key=lambda language: counts[language])
     return best if counts[best] > counts[ENGLISH] else ENGLISH
+
+
+def _drop_acronym(word: re.Match[str]) -> str:
+    return " " if word.group().isupper() else word.group()
 
 
 def english_only(card: ScopeCard) -> ScopeCard:

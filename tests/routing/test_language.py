@@ -55,6 +55,17 @@ def test_links_and_addresses_are_no_language() -> None:
     assert guess_language("résume https://exemple.com/a et dis-moi ce que tu en penses") == "fr"
 
 
+def test_acronyms_in_capitals_are_no_english_words() -> None:
+    # "IT" and "TO" would otherwise be English "it" and "to" and tip a short message.
+    assert guess_language("napisz to prosciej, tak zeby zrozumial ktos spoza IT") == "pl"
+    assert guess_language("sprawdz TO i PR do jutra, prosze") == "pl"
+    assert guess_language("WHAT IS THE STATUS OF MY ORDER") == ENGLISH  # shouted, not acronyms
+
+
+def test_polish_typed_without_its_letters_is_polish() -> None:
+    assert guess_language("wiec zrob cos, zeby bylo szybciej") == "pl"
+
+
 def test_an_english_request_quoting_another_language_is_english() -> None:
     text = "translate this into English for me: Bitte senden Sie uns die Rechnung erneut."
     assert guess_language(text) == "en"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,9 +92,11 @@ class ScopeModel:
         vectors: np.ndarray,
         c: float = C,
         subscope_size: int = SUBSCOPE_SIZE,
+        ignored: Set[str] = frozenset(),
     ) -> ScopeModel:
+        """`ignored` words are no TF-IDF features, alone or in a pair."""
         names = tuple(sorted(set(labels)))
-        vocabulary = TfidfVocabulary.fit(texts)
+        vocabulary = TfidfVocabulary.fit(texts, ignored)
         if len(names) < 2:
             return cls(names, vocabulary, None)
         index = {name: i for i, name in enumerate(names)}
@@ -206,13 +208,14 @@ class SemanticMatcher:
         *,
         threshold: float | None = None,
         outside: Sequence[str] = (),
-        words: bool = True,
+        ignored_words: Set[str] = frozenset(),
     ) -> SemanticMatcher:
         """Embed the cards (from the cache when unchanged), train, and set thresholds.
 
         `outside` are requests that belong to no agent (outside.py): learnt as a class of
-        their own, so a message like them leaves every agent a low score. Without `words`
-        the model has no TF-IDF part: for messages whose words the cards never use.
+        their own, so a message like them leaves every agent a low score.
+        `ignored_words` are left out of the TF-IDF part: words that tell a message's
+        language rather than its scope.
         """
         texts, labels, boundaries = [], [], {}
         vectors = []
@@ -229,7 +232,7 @@ class SemanticMatcher:
             labels += [OUTSIDE] * len(outside)
         matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension))
         model, threshold = _trained(
-            embedder.name, cache, texts, labels, matrix, threshold, words=words
+            embedder.name, cache, texts, labels, matrix, threshold, ignored_words
         )
         own = {card.name: card.threshold for card in cards if card.threshold is not None}
         return cls(embedder, model, threshold=threshold, thresholds=own, boundaries=boundaries)
@@ -240,13 +243,18 @@ def card_texts(card: ScopeCard) -> tuple[list[str], list[str]]:
     return [card.description, *card.does, *card.examples], list(card.does_not)
 
 
-def learn_threshold(texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray) -> float:
+def learn_threshold(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    vectors: np.ndarray,
+    ignored: Set[str] = frozenset(),
+) -> float:
     """A threshold learnt from held-out requests (see `held_out_scores`).
 
     It accepts `ACCEPTED_EXAMPLES` of the agents' held-out examples; with `outside`
     requests among them it is only as high as rejecting `OUTSIDE_RECALL` of those needs.
     """
-    held_out = held_out_scores(texts, labels, vectors)
+    held_out = held_out_scores(texts, labels, vectors, ignored=ignored)
     if held_out is None:
         return 0.0
     learnt = threshold_for_acceptance(held_out.accepted, ACCEPTED_EXAMPLES)
@@ -266,7 +274,11 @@ class HeldOut:
 
 
 def held_out_scores(
-    texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray, folds: int = 5
+    texts: Sequence[str],
+    labels: Sequence[str],
+    vectors: np.ndarray,
+    folds: int = 5,
+    ignored: Set[str] = frozenset(),
 ) -> HeldOut | None:
     """Cross-validated scores: each fold is scored by a model trained without it, so they
     show how sure the router is about requests it has not seen. None: too few examples."""
@@ -278,8 +290,9 @@ def held_out_scores(
     accepted, outside = [], []
     for fold in range(folds):
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        chosen = train.tolist()
         model = ScopeModel.train(
-            [texts[i] for i in train.tolist()], [labels[i] for i in train.tolist()], vectors[train]
+            [texts[i] for i in chosen], [labels[i] for i in chosen], vectors[train], ignored=ignored
         )
         scores = model.scores(vectors[test], [texts[i] for i in test.tolist()])
         agents = np.array([label != OUTSIDE for label in model.labels])
@@ -299,28 +312,25 @@ def _trained(
     labels: list[str],
     vectors: np.ndarray,
     threshold: float | None,
-    *,
-    words: bool = True,
+    ignored: Set[str] = frozenset(),
 ) -> tuple[ScopeModel, float]:
     """The model and threshold over these examples: from the cache when nothing changed,
     since training (six fits with the learnt threshold) takes seconds at every start."""
     nearest = (NEAREST_WEIGHT, NEAREST_MIN_EXAMPLES, TYPICAL_QUANTILE, TYPICAL_SAMPLE)
     learning = (ACCEPTED_EXAMPLES, OUTSIDE_RECALL, MAX_THRESHOLD, C, SUBSCOPE_SIZE, nearest)
     settings = f"{MODEL_FORMAT} {__version__} threshold {threshold} learnt by {learning}"
-    settings += "" if words else " without words"
+    settings += f" ignoring {' '.join(sorted(ignored))}" if ignored else ""
     examples = (f"{label}\t{text}" for label, text in zip(labels, texts, strict=True))
     key = cache_key(embedder_name, [settings, *examples])
-    if not words:
-        texts = [""] * len(texts)  # no TF-IDF vocabulary: the vectors alone decide
     stored = cache.load_arrays(key) if cache else None
-    vocabulary = TfidfVocabulary.fit(texts)
+    vocabulary = TfidfVocabulary.fit(texts, ignored)
     if stored is not None and (model := _restored(stored, labels, vocabulary, vectors)):
         log.info("router model and threshold from the cache: nothing to train (%s)", key[:12])
         return model, float(stored["threshold"]) if threshold is None else threshold
     started = time.perf_counter()
-    model = ScopeModel.train(texts, labels, vectors)
+    model = ScopeModel.train(texts, labels, vectors, ignored=ignored)
     if threshold is None:
-        threshold = learn_threshold(texts, labels, vectors)
+        threshold = learn_threshold(texts, labels, vectors, ignored)
     log.info(
         "router model trained on %d examples in %.2f s (%s)",
         len(texts),

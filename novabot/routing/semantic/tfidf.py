@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 import numpy as np
 from scipy import sparse
@@ -66,11 +66,12 @@ class TfidfVocabulary:
         self.idf = idf
 
     @classmethod
-    def fit(cls, texts: Sequence[str]) -> TfidfVocabulary:
+    def fit(cls, texts: Sequence[str], ignored: Set[str] = frozenset()) -> TfidfVocabulary:
+        """The terms of `texts`, leaving out every term with an `ignored` word in it."""
         document_frequency: Counter[str] = Counter()
         for text in texts:
             document_frequency.update(set(terms(text)))
-        vocabulary = sorted(document_frequency)
+        vocabulary = sorted(t for t in document_frequency if ignored.isdisjoint(t.split()))
         count = len(texts)
         idf = [math.log((1 + count) / (1 + document_frequency[t])) + 1 for t in vocabulary]
         return cls({t: i for i, t in enumerate(vocabulary)}, np.array(idf, dtype=np.float32))

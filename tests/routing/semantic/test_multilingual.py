@@ -8,6 +8,7 @@ import pytest
 
 from novabot.routing.embedding import EmbeddingError
 from novabot.routing.factory import offline_encoder, shared_minilm
+from novabot.routing.language import LANGUAGE_WORDS
 from novabot.routing.semantic.matcher import SemanticMatcher
 from novabot.routing.semantic.multilingual import MultilingualMatcher
 from tests.routing.semantic.test_matcher import CATALOGUE
@@ -21,7 +22,9 @@ class Builds:
 
     def __call__(self) -> SemanticMatcher:
         self.count += 1
-        return SemanticMatcher.from_cards(CATALOGUE, offline_encoder("use"), words=False)
+        return SemanticMatcher.from_cards(
+            CATALOGUE, offline_encoder("use"), ignored_words=LANGUAGE_WORDS
+        )
 
 
 @pytest.fixture(scope="module")

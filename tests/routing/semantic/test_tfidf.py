@@ -76,6 +76,13 @@ def test_vocabulary_holds_every_training_term_with_smoothed_idf() -> None:
     assert idf["rent"] == pytest.approx(math.log(5 / 2) + 1, rel=1e-6)
 
 
+def test_ignored_words_are_no_term_alone_or_in_a_pair() -> None:
+    vocabulary = TfidfVocabulary.fit(["pokaż mi to repo", "show me the repo"], {"mi", "to", "the"})
+    assert set(vocabulary.columns) == {"pokaż", "repo", "show", "me", "show me"}
+    rows = vocabulary.transform(["to the repo"])  # only "repo" is a feature
+    assert rows.matrix.nnz == 1
+
+
 def test_idf_is_smaller_for_common_terms() -> None:
     vocabulary = TfidfVocabulary.fit(CORPUS)
     idf = {term: float(vocabulary.idf[column]) for term, column in vocabulary.columns.items()}
