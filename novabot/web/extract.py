@@ -10,13 +10,15 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-
-import lxml.html
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from readability import Document
+from typing import TYPE_CHECKING
 
 from novabot.web.addresses import FetchError
+
+if TYPE_CHECKING:
+    import lxml.html
+
+# lxml, readability and pypdf are imported where a page or a PDF is read: together they
+# hold about 17 MB of every `nova run`, most of which never fetches a link.
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ def tidy(text: str) -> str:
 
 def html_text(body: bytes, charset: str | None) -> Extracted:
     """The main text and title of an HTML page (boilerplate left out)."""
+    from readability import Document
+
     source = _decoded(body, charset)
     try:
         document = Document(without_chrome(source))
@@ -92,6 +96,8 @@ def without_chrome(source: str | bytes) -> str:
     readability-lxml scores paragraphs and keeps short sentence-like siblings of the
     article, which lets a cookie notice in; markup that says what it is goes first.
     """
+    import lxml.html
+
     root = lxml.html.document_fromstring(source)
     doomed = [
         element for element in root.iter() if isinstance(element.tag, str) and _is_chrome(element)
@@ -115,6 +121,8 @@ def _is_chrome(element: lxml.html.HtmlElement) -> bool:
 
 
 def _element_text(html: str) -> str:
+    import lxml.html
+
     if not html.strip():
         return ""
     root = lxml.html.fromstring(html)
@@ -133,6 +141,9 @@ def _element_text(html: str) -> str:
 
 def pdf_text(body: bytes) -> Extracted:
     """A PDF's text, page after page, and its title from the document's metadata."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(body))
         if reader.is_encrypted and not reader.decrypt(""):
