@@ -19,6 +19,7 @@ from novabot.routing.encoders import FOLDER_ENCODERS, OFFLINE_ENCODERS, encoder_
 from novabot.routing.language import LANGUAGE_WORDS, english_only, english_texts
 from novabot.routing.lexical import LexicalMatcher
 from novabot.routing.outside import outside_requests
+from novabot.routing.request import RequestMatcher
 from novabot.routing.router import Claim, Router, RoutingMemory
 from novabot.routing.scope import ScopeMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
@@ -66,6 +67,11 @@ def offline_encoder(name: str, models_dir: Path | None = None) -> Embedder:
 
 
 def build_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatcher:
+    """The configured matcher, ranking each message on its request (`request_text`)."""
+    return RequestMatcher(_scope_matcher(settings, cards))
+
+
+def _scope_matcher(settings: Settings, cards: Sequence[ScopeCard]) -> ScopeMatcher:
     if settings.router.backend == "lexical":
         return LexicalMatcher(cards, threshold=settings.router.lexical_threshold)
     started = time.perf_counter()

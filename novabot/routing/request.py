@@ -1,0 +1,198 @@
+"""What a message asks, apart from what it pastes.
+
+In chat, people paste the thing they want worked on: "fix the typos in this:" and an
+e-mail about invoices, a traceback with "where is this raised?", a query with "why does
+this return duplicates?". Ranked whole, such a message goes where its pasted topic points
+(the e-mail about invoices to erp-finance), and a long paste costs the encoder tens of
+milliseconds. So a long message is ranked on its request with a note of what was pasted:
+"fix the typos in this (pasted text)".
+
+The paste is told apart by layout alone: fenced or indented code, "> " quotes, a paragraph
+much longer than the short one that asks, or a lead-in line or colon before a long text.
+A message that is long without such a layout (a long question written out) is ranked whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from novabot.routing.language import ENGLISH, guess_language
+from novabot.routing.scope import Candidate, ScopeMatcher
+
+PASTE_MIN_WORDS = 15
+"""Prose shorter than this is part of the request, never a paste."""
+ASK_MAX_WORDS = 30
+"""A request is at most this long."""
+TERSE_LEAD_WORDS = 6
+"""A lead-in this short before a colon ("proofread:", "into French pls:") is a request
+without pointing at the text, unless the text goes on to ask a question itself."""
+LANGUAGE_NAMES = {"fr": "French", "de": "German", "es": "Spanish", "it": "Italian"}
+LANGUAGE_NAMES |= {"pl": "Polish", "pt": "Portuguese", "nl": "Dutch"}
+POINTERS = frozenset(
+    "this these that those following below above here it attached "
+    "ce cet cette ces ça cela ceci ci-dessous ci-dessus voici suivant suivants "
+    "das dies diese dieser dieses diesen folgende folgenden unten oben hier "
+    "esto este esta estos estas eso esa siguiente abajo arriba aquí "
+    "to ten ta te tego tej tym poniżej ponizej powyżej powyzej tutaj tu "
+    "questo questa questi queste quello quella seguente sotto sopra qui".split()
+)
+"""Words that point at a pasted text ("fix the typos in this", "übersetze das"): a short
+line before a long text is its request only when it points at it."""
+COURTESY = frozenset(
+    "hi hello hey thanks thank you cheers please pls thx nova best regards kind bonjour "
+    "salut merci hallo danke grüße hola gracias saludos ciao grazie saluti cześć dzięki "
+    "dziękuję pozdrawiam".split()
+)
+"""Words of a greeting or a sign-off: a part made only of them asks for nothing."""
+
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)?")
+_CODE_LINE = re.compile(
+    r"^(?:\s{2,}|\t)\S|[;{}]\s*$|^\s*(?:def|class|return|import|from|SELECT|FROM|JOIN|WHERE|"
+    r"GROUP BY|ORDER BY|Traceback|File \")\b|^\s*\w+(?:\.\w+)*(?:Error|Exception):|=>|==|!="
+)
+_LEAD_COLON = re.compile(r":\s")
+_TRACEBACK = re.compile(
+    r"Traceback \(most recent call last\)|^\s+at \S+\(|^\w+(?:Error|Exception):", re.M
+)
+_SQL = re.compile(r"\bSELECT\b[\s\S]*\bFROM\b|\b(?:INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    code: bool = False
+    quoted: bool = False
+
+    @property
+    def words(self) -> list[str]:
+        return [word.lower() for word in _WORD.findall(self.text)]
+
+    @property
+    def verbatim(self) -> bool:
+        """Code or a quote: pasted, however short."""
+        return self.code or self.quoted
+
+    @property
+    def asks_something(self) -> bool:
+        return any(word not in COURTESY for word in self.words)
+
+    @property
+    def points(self) -> bool:
+        return self.text.lstrip().startswith("^") or not POINTERS.isdisjoint(self.words)
+
+
+def request_text(text: str) -> str:
+    """`text` as the router should rank it: the request, and a note of what it pastes."""
+    split = _split(_parts(text))
+    if split is None:
+        return text
+    asks, pasted = split
+    request = " ".join(" ".join(part.text.split()) for part in asks)
+    return f"{request} ({_described(pasted)})"
+
+
+def _split(parts: list[Part]) -> tuple[list[Part], list[Part]] | None:
+    """(request, pasted) parts, or None when nothing was pasted."""
+    if any(part.verbatim for part in parts):
+        asks = [part for part in parts if not part.verbatim and len(part.words) <= ASK_MAX_WORDS]
+        pasted = [part for part in parts if part not in asks]
+        return (asks, pasted) if any(part.asks_something for part in asks) else None
+    if len(parts) == 1:
+        return _lead_in(parts[0].text.strip())
+    first, last = parts[0], parts[-1]
+    if _is_request(last, parts[:-1], pointing=False):
+        return [last], parts[:-1]  # pasted, then asked about: "… ^ tl;dr?"
+    if _is_request(first, parts[1:], pointing=True):
+        return [first], parts[1:]
+    return None
+
+
+def _is_request(ask: Part, rest: list[Part], *, pointing: bool) -> bool:
+    """Short, asking something, next to at least `PASTE_MIN_WORDS` of text; a request
+    before the text must also point at it (else it may open a long question)."""
+    pasted = sum(len(part.words) for part in rest)
+    short = len(ask.words) <= ASK_MAX_WORDS and ask.asks_something
+    return short and pasted >= max(PASTE_MIN_WORDS, len(ask.words)) and (ask.points or not pointing)
+
+
+def _lead_in(text: str) -> tuple[list[Part], list[Part]] | None:
+    """For one paragraph: a request before a colon, on the last line or on the first,
+    next to a longer text."""
+    lines = text.split("\n")
+    colon = _LEAD_COLON.search(text)
+    candidates = []
+    if colon:
+        ask, rest = Part(text[: colon.start()]), Part(text[colon.end() :])
+        terse = len(ask.words) <= TERSE_LEAD_WORDS and not text.rstrip().endswith("?")
+        candidates.append((ask, rest, not terse))
+    if len(lines) > 1:
+        candidates.append((Part(lines[-1]), Part("\n".join(lines[:-1])), False))
+        candidates.append((Part(lines[0]), Part("\n".join(lines[1:])), True))
+    for ask, rest, before in candidates:
+        if _is_request(ask, [rest], pointing=before):
+            return [ask], [rest]
+    return None
+
+
+def _parts(text: str) -> list[Part]:
+    """Fenced code, then paragraphs; "> " lines inside a paragraph are a quote."""
+    parts: list[Part] = []
+    position = 0
+    for fence in _FENCE.finditer(text):
+        parts += _paragraphs(text[position : fence.start()])
+        parts.append(Part(fence.group(), code=True))
+        position = fence.end()
+    return parts + _paragraphs(text[position:])
+
+
+def _paragraphs(text: str) -> list[Part]:
+    parts = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        lines = [line for line in paragraph.split("\n") if line.strip()]
+        quoted = [line for line in lines if line.lstrip().startswith(">")]
+        said = [line for line in lines if not line.lstrip().startswith(">")]
+        if said:
+            parts.append(Part("\n".join(said), code=_looks_like_code(said)))
+        if quoted:
+            parts.append(Part("\n".join(line.lstrip()[1:] for line in quoted), quoted=True))
+    return parts
+
+
+def _looks_like_code(lines: list[str]) -> bool:
+    """Code, a query or a traceback: most of several lines carry code's marks."""
+    marked = sum(bool(_CODE_LINE.search(line)) for line in lines)
+    return len(lines) >= 2 and marked * 2 >= len(lines)
+
+
+def _described(pasted: list[Part]) -> str:
+    code = "\n".join(part.text for part in pasted if part.code)
+    if _TRACEBACK.search(code):
+        return "pasted error traceback"
+    if _SQL.search(code):
+        return "pasted SQL query"
+    if code:
+        return "pasted code"
+    language = guess_language(" ".join(part.text for part in pasted))
+    name = LANGUAGE_NAMES.get(language) if language != ENGLISH else None
+    return f"pasted {name} text" if name else "pasted text"
+
+
+class RequestMatcher:
+    """Ranks a message on its request (`request_text`), through another matcher."""
+
+    def __init__(self, inner: ScopeMatcher) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    @property
+    def embedder(self) -> object:
+        return getattr(self.inner, "embedder", None)
+
+    def rank(self, text: str) -> list[Candidate]:
+        return self.inner.rank(request_text(text))
+
+    def threshold_for(self, agent: str) -> float:
+        return self.inner.threshold_for(agent)
