@@ -14,6 +14,7 @@ from novabot.core.message import ConversationKey, Message
 from novabot.routing.embedding import EmbeddingError, MiniLMEmbedder, OpenAIEmbedder
 from novabot.routing.factory import build_matcher, english_only_encoder
 from novabot.routing.lexical import LexicalMatcher
+from novabot.routing.request import RequestMatcher
 from novabot.routing.semantic.matcher import SemanticMatcher
 from novabot.routing.semantic.multilingual import MultilingualMatcher
 from tests.conftest import MODEL
@@ -23,8 +24,15 @@ from tests.helpers import RecordingResponder
 CARDS = [card for card in load_cards([shipped_cards_dir()]) if card.routable]
 
 
+def scope_matcher(settings: Settings) -> object:
+    """The matcher that `build_matcher` ranks every message's request through."""
+    built = build_matcher(settings, CARDS)
+    assert isinstance(built, RequestMatcher)
+    return built.inner
+
+
 def test_the_default_is_the_shipped_model(settings: Settings) -> None:
-    matcher = build_matcher(settings, CARDS)
+    matcher = scope_matcher(settings)
     assert isinstance(matcher, MultilingualMatcher)
     assert isinstance(matcher.english, SemanticMatcher)
     assert isinstance(matcher.embedder, MiniLMEmbedder)
@@ -34,21 +42,29 @@ def test_the_default_is_the_shipped_model(settings: Settings) -> None:
 def test_other_languages_have_their_own_matcher_unless_the_backend_reads_them(
     settings: Settings,
 ) -> None:
-    matcher = build_matcher(settings, CARDS)
+    matcher = scope_matcher(settings)
     assert isinstance(matcher, MultilingualMatcher)
     assert matcher.rank("peux-tu traduire « bonne nuit » en italien ?")[0].agent == "translator"
     foreign = matcher.foreign()
     assert foreign is not None and foreign.embedder.name.startswith("use-m3")
-    assert isinstance(
-        build_matcher(settings.replaced(router_backend="use"), CARDS), SemanticMatcher
-    )
+    assert isinstance(scope_matcher(settings.replaced(router_backend="use")), SemanticMatcher)
     english_only = settings.replaced(router_multilingual=False)
-    assert isinstance(build_matcher(english_only, CARDS), SemanticMatcher)
+    assert isinstance(scope_matcher(english_only), SemanticMatcher)
+
+
+def test_every_backend_ranks_what_a_message_asks_not_what_it_pastes(settings: Settings) -> None:
+    notes = (
+        "Invoice 3187 from the City of Ghent is 40 days overdue, the credit note for the "
+        "returned brushes is still open and the payment reminder went out on Monday."
+    )
+    for backend in ("minilm", "lexical"):
+        matcher = build_matcher(settings.replaced(router_backend=backend), CARDS)
+        assert matcher.rank("fix the typos in this please:\n\n" + notes)[0].agent == "proofreader"
 
 
 def test_the_lexical_backend_needs_no_model(settings: Settings) -> None:
     lexical = settings.replaced(router_backend="lexical")
-    matcher = build_matcher(lexical, CARDS)
+    matcher = scope_matcher(lexical)
     assert isinstance(matcher, LexicalMatcher)
     assert matcher.threshold_for("translator") == lexical.router.lexical_threshold
 
