@@ -62,6 +62,8 @@ _SQL = re.compile(r"\bSELECT\b[\s\S]*\bFROM\b|\b(?:INSERT INTO|UPDATE \w+ SET|DE
 
 @dataclass(frozen=True)
 class Part:
+    """A piece of a message: prose, code (fenced, or lines marked as code) or a quote."""
+
     text: str
     code: bool = False
     quoted: bool = False
