@@ -62,7 +62,7 @@ def to_message(event: dict[str, Any], bot_user_id: str | None, thread: str | Non
     channel = event["channel"]
     return Message(
         key=ConversationKey(PLATFORM, channel, thread),
-        text=strip_mention(clean_text(event.get("text") or ""), bot_user_id),
+        text=unescape(strip_mention(clean_text(event.get("text") or ""), bot_user_id)),
         user_id=event.get("user", ""),
         addressed=True,
         # The message itself, not the delivery: a retried event and the app_mention /
@@ -76,6 +76,17 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     if not bot_user_id:
         return text.strip()
     return re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>\s*[:,]?", "", text).strip()
+
+
+_ESCAPED = re.compile(r"&(amp|lt|gt);")
+_ESCAPES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape(text: str) -> str:
+    """Slack sends the &, < and > a user typed as &amp;, &lt; and &gt; (its own links and
+    mentions use the bare brackets): the text as typed, in one pass so "&amp;lt;" stays
+    the "&lt;" it was."""
+    return _ESCAPED.sub(lambda entity: _ESCAPES[entity.group(1)], text)
 
 
 def mentions(event: dict[str, Any], bot_user_id: str | None) -> bool:

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from novabot.adapters.slack.events import unescape
 from novabot.core.message import ConversationKey
 from tests.adapters.slack.conftest import RunningSlack
 from tests.adapters.slack.test_slack_events import MENTION, a_later_mention_is_answered
@@ -53,3 +54,18 @@ async def test_a_lone_surrogate_in_a_mention_is_answered_not_dropped(
     [stored] = [m for m in await slack.bot.store.history(key, limit=5) if m.role == "user"]
     assert stored.content == sent
     assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_slacks_escapes_are_undone_before_anyone_reads_the_text(
+    slack: RunningSlack, fake_openai: FakeOpenAI
+) -> None:
+    # Slack sends &, < and > as &amp;, &lt; and &gt;: pasted code and "> " quotes would
+    # reach the router and the agents as entities.
+    escaped = "<@UBOT> any bug here?\n```\nif a &lt; b &amp;&amp; c &gt; d:\n    go()\n```"
+    assert await slack.event(MENTION | {"text": escaped}) == 200
+    await eventually(lambda: fake_openai.requests)
+    assert fake_openai.last_user_text() == "any bug here?\n```\nif a < b && c > d:\n    go()\n```"
+
+
+def test_an_escaped_entity_the_user_typed_stays_as_typed() -> None:
+    assert unescape("write &amp;lt; for &lt; &amp; &gt;") == "write &lt; for < & >"
