@@ -4,8 +4,9 @@ In chat, people paste the thing they want worked on: "fix the typos in this:" an
 e-mail about invoices, a traceback with "where is this raised?", a query with "why does
 this return duplicates?". Ranked whole, such a message goes where its pasted topic points
 (the e-mail about invoices to erp-finance), and a long paste costs the encoder tens of
-milliseconds. So a long message is ranked on its request with a note of what was pasted:
-"fix the typos in this (pasted text)".
+milliseconds. So such a message is ranked on its request, with a note of the paste where
+the request alone may not say what it is: "any bug here? (pasted code)", "what does this
+say? (pasted Polish text)", "fix the typos in this".
 
 The paste is told apart by layout alone: fenced or indented code, "> " quotes, a paragraph
 much longer than the short one that asks, or a lead-in line or colon before a long text.
@@ -87,13 +88,15 @@ class Part:
 
 
 def request_text(text: str) -> str:
-    """`text` as the router should rank it: the request, and a note of what it pastes."""
+    """`text` as the router should rank it: the request, and a note of what it pastes
+    when the request alone does not say (code, a query, a traceback, another language)."""
     split = _split(_parts(text))
     if split is None:
         return text
     asks, pasted = split
     request = " ".join(" ".join(part.text.split()) for part in asks)
-    return f"{request} ({_described(pasted)})"
+    note = _described(pasted)
+    return f"{request} ({note})" if note else request
 
 
 def _split(parts: list[Part]) -> tuple[list[Part], list[Part]] | None:
@@ -169,7 +172,10 @@ def _looks_like_code(lines: list[str]) -> bool:
     return len(lines) >= 2 and marked * 2 >= len(lines)
 
 
-def _described(pasted: list[Part]) -> str:
+def _described(pasted: list[Part]) -> str | None:
+    """What the request alone may not say: code (which kind), or the paste's language.
+    English prose gets no note: "(pasted text)" only pulled requests toward the agents
+    whose examples say "text" (pasted-cases.jsonl: 92.5 % with the note, 100 % without)."""
     code = "\n".join(part.text for part in pasted if part.code)
     if _TRACEBACK.search(code):
         return "pasted error traceback"
@@ -179,7 +185,7 @@ def _described(pasted: list[Part]) -> str:
         return "pasted code"
     language = guess_language(" ".join(part.text for part in pasted))
     name = LANGUAGE_NAMES.get(language) if language != ENGLISH else None
-    return f"pasted {name} text" if name else "pasted text"
+    return f"pasted {name} text" if name else None
 
 
 class RequestMatcher:

@@ -48,11 +48,11 @@ def test_messages_without_a_paste_are_ranked_as_they_are(text: str) -> None:
         ("is this grammatical?\n> we was late", "is this grammatical?"),
     ],
 )
-def test_a_pasted_text_is_replaced_by_a_note(text: str, asked: str) -> None:
-    assert request_text(text) == f"{asked} (pasted text)"
+def test_a_pasted_text_is_left_out(text: str, asked: str) -> None:
+    assert request_text(text) == asked
 
 
-def test_what_was_pasted_is_named() -> None:
+def test_what_the_request_may_not_say_is_noted() -> None:
     assert request_text("any bug here?\n" + CODE) == "any bug here? (pasted code)"
     query = "SELECT name, SUM(total) FROM invoices\nGROUP BY name;\nORDER BY 2 DESC;"
     assert request_text(query + "\n\nwhy is it slow?") == "why is it slow? (pasted SQL query)"
@@ -74,7 +74,7 @@ def test_what_was_pasted_is_named() -> None:
 
 def test_a_request_in_another_language_keeps_its_words() -> None:
     text = "übersetze das bitte ins Englische:\n\n" + EMAIL
-    assert request_text(text) == "übersetze das bitte ins Englische: (pasted text)"
+    assert request_text(text) == "übersetze das bitte ins Englische:"
 
 
 class Recording:
@@ -95,6 +95,6 @@ def test_the_request_matcher_ranks_the_request_through_the_matcher_it_wraps() ->
     inner = Recording()
     matcher = RequestMatcher(inner)
     assert matcher.rank("fix the typos in this\n\n" + EMAIL) == [Candidate("proofreader", 0.7)]
-    assert inner.ranked == ["fix the typos in this (pasted text)"]
+    assert inner.ranked == ["fix the typos in this"]
     assert matcher.threshold_for("proofreader") == 0.3
     assert matcher.name == "semantic"
