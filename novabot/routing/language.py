@@ -77,7 +77,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "sa są byc moge mozesz prosze dziekuje wszystkie wszystkich wczoraj dzisiaj "
         "jutro żeby zeby ktoś ktos coś cos więc wiec bo tylko bardzo można mozna trzeba "
         "juz jeśli jesli jeżeli jezeli będzie bedzie chcę chce mój moj twoj albo oraz gdy "
-        "nam wam sobie".split()
+        "nam wam sobie nic zaraz więcej wiecej teraz potem".split()
     ),
     "nl": frozenset(
         "de het een en of maar is zijn was waren ben heb hebt heeft hebben ik jij je hij "

@@ -25,7 +25,9 @@ PASTE_MIN_WORDS = 15
 """Prose shorter than this is part of the request, never a paste."""
 ASK_MAX_WORDS = 30
 """A request is at most this long."""
-TERSE_LEAD_WORDS = 6
+PLAIN_ASK_WORDS = 4
+"""An opening line that neither points, asks nor leads in is a request from this long."""
+TERSE_LEAD_WORDS = 8
 """A lead-in this short before a colon ("proofread:", "into French pls:") is a request
 without pointing at the text, unless the text goes on to ask a question itself."""
 LANGUAGE_NAMES = {"fr": "French", "de": "German", "es": "Spanish", "it": "Italian"}
@@ -55,6 +57,15 @@ _CODE_LINE = re.compile(
     r"GROUP BY|ORDER BY|Traceback|File \")\b|^\s*\w+(?:\.\w+)*(?:Error|Exception):|=>|==|!="
 )
 _LEAD_COLON = re.compile(r":\s")
+_SIGN_OFF = re.compile(
+    r"\s*(?:--|—|(?:best|kind|warm|many)?\s*regards?\b|(?:best|cheers|sincerely|yours)\s*[,.!]?\s*$"
+    r"|(?:mit\s+)?freundlichen?\s+grü|(?:viele|beste|liebe)\s+grü|(?:bien\s+)?cordialement"
+    r"|bien\s+à\s+vous|(?:un\s+)?saludos?\b|atentamente|pozdrawiam|z\s+poważaniem"
+    r"|(?:cordiali|distinti)\s+saluti|met\s+vriendelijke\s+groet)",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""The first line of a letter's closing ("Kind regards,", "Mit freundlichen Grüßen"):
+a short paragraph, but the pasted letter's, not the request."""
 _TRACEBACK = re.compile(
     r"Traceback \(most recent call last\)|^\s+at \S+\(|^\w+(?:Error|Exception):", re.M
 )
@@ -68,6 +79,7 @@ class Part:
     text: str
     code: bool = False
     quoted: bool = False
+    table: bool = False
 
     @property
     def words(self) -> list[str]:
@@ -75,12 +87,18 @@ class Part:
 
     @property
     def verbatim(self) -> bool:
-        """Code or a quote: pasted, however short."""
-        return self.code or self.quoted
+        """Code, a quote or a table: pasted, however short."""
+        return self.code or self.quoted or self.table
 
     @property
     def asks_something(self) -> bool:
         return any(word not in COURTESY for word in self.words)
+
+    @property
+    def may_ask(self) -> bool:
+        """Short prose that asks something and is no letter's sign-off."""
+        short = len(self.words) <= ASK_MAX_WORDS and not self.verbatim
+        return short and self.asks_something and not _SIGN_OFF.match(self.text)
 
     @property
     def points(self) -> bool:
@@ -95,32 +113,49 @@ def request_text(text: str) -> str:
         return text
     asks, pasted = split
     request = " ".join(" ".join(part.text.split()) for part in asks)
-    note = _described(pasted)
+    note = _described(pasted, guess_language(request))
     return f"{request} ({note})" if note else request
 
 
 def _split(parts: list[Part]) -> tuple[list[Part], list[Part]] | None:
     """(request, pasted) parts, or None when nothing was pasted."""
-    if any(part.verbatim for part in parts):
-        asks = [part for part in parts if not part.verbatim and len(part.words) <= ASK_MAX_WORDS]
-        pasted = [part for part in parts if part not in asks]
-        return (asks, pasted) if any(part.asks_something for part in asks) else None
-    if len(parts) == 1:
+    if len(parts) == 1 and not parts[0].verbatim:
         return _lead_in(parts[0].text.strip())
-    first, last = parts[0], parts[-1]
-    if _is_request(last, parts[:-1], pointing=False):
-        return [last], parts[:-1]  # pasted, then asked about: "… ^ tl;dr?"
-    if _is_request(first, parts[1:], pointing=True):
-        return [first], parts[1:]
-    return None
+    scored = [(_request_score(parts, i), i) for i, part in enumerate(parts) if part.may_ask]
+    if not scored:
+        return None
+    score, best = max(scored)  # on a tie, the later part: people paste, then ask
+    ask, rest = parts[best], parts[:best] + parts[best + 1 :]
+    if any(part.verbatim for part in parts):
+        return [ask], rest  # code or a quote is pasted, however the request reads
+    if sum(len(part.words) for part in rest) < max(PASTE_MIN_WORDS, len(ask.words)):
+        return None
+    if score < 1 and len(ask.words) < PLAIN_ASK_WORDS:
+        return None  # "Quick question" opens a long text; it asks for nothing itself
+    if not ask.points and best < len(parts) - 1 and _asks_itself(parts[best + 1 :]):
+        return None  # "Quick question:" before a long question of the user's own
+    return [ask], rest
+
+
+def _request_score(parts: list[Part], index: int) -> float:
+    """How much a short part reads as the request: it asks a question, points at the
+    text, leads in with a colon, comes last (people paste, then ask) or, less, first."""
+    part = parts[index]
+    text = part.text.rstrip()
+    place = 1.0 if index == len(parts) - 1 else 0.5 if index == 0 else 0.0
+    return 2 * ("?" in text) + part.points + text.endswith(":") + place
+
+
+def _asks_itself(parts: list[Part]) -> bool:
+    return parts[-1].text.rstrip().endswith("?")
 
 
 def _is_request(ask: Part, rest: list[Part], *, pointing: bool) -> bool:
     """Short, asking something, next to at least `PASTE_MIN_WORDS` of text; a request
     before the text must also point at it (else it may open a long question)."""
     pasted = sum(len(part.words) for part in rest)
-    short = len(ask.words) <= ASK_MAX_WORDS and ask.asks_something
-    return short and pasted >= max(PASTE_MIN_WORDS, len(ask.words)) and (ask.points or not pointing)
+    fits = ask.may_ask and pasted >= max(PASTE_MIN_WORDS, len(ask.words))
+    return fits and (ask.points or not pointing)
 
 
 def _lead_in(text: str) -> tuple[list[Part], list[Part]] | None:
@@ -160,7 +195,8 @@ def _paragraphs(text: str) -> list[Part]:
         quoted = [line for line in lines if line.lstrip().startswith(">")]
         said = [line for line in lines if not line.lstrip().startswith(">")]
         if said:
-            parts.append(Part("\n".join(said), code=_looks_like_code(said)))
+            joined = "\n".join(said)
+            parts.append(Part(joined, code=_looks_like_code(said), table=_looks_like_table(said)))
         if quoted:
             parts.append(Part("\n".join(line.lstrip()[1:] for line in quoted), quoted=True))
     return parts
@@ -172,10 +208,18 @@ def _looks_like_code(lines: list[str]) -> bool:
     return len(lines) >= 2 and marked * 2 >= len(lines)
 
 
-def _described(pasted: list[Part]) -> str | None:
-    """What the request alone may not say: code (which kind), or the paste's language.
-    English prose gets no note: "(pasted text)" only pulled requests toward the agents
-    whose examples say "text" (pasted-cases.jsonl: 92.5 % with the note, 100 % without)."""
+def _looks_like_table(lines: list[str]) -> bool:
+    """Rows of a CSV, TSV or Markdown table: every line splits on the same separator."""
+    return len(lines) >= 2 and any(
+        all(line.count(separator) >= 2 for line in lines) for separator in "|;\t"
+    )
+
+
+def _described(pasted: list[Part], asked_in: str) -> str | None:
+    """What the request alone may not say: code (which kind), or that the paste is in
+    another language than the request (a translator's cue; in the request's own language
+    it is none). Prose gets no other note: "(pasted text)" only pulled requests toward the
+    agents whose examples say "text" (pasted-cases.jsonl: 92.5 % with it, 100 % without)."""
     code = "\n".join(part.text for part in pasted if part.code)
     if _TRACEBACK.search(code):
         return "pasted error traceback"
@@ -184,7 +228,7 @@ def _described(pasted: list[Part]) -> str | None:
     if code:
         return "pasted code"
     language = guess_language(" ".join(part.text for part in pasted))
-    name = LANGUAGE_NAMES.get(language) if language != ENGLISH else None
+    name = LANGUAGE_NAMES.get(language) if language not in (ENGLISH, asked_in) else None
     return f"pasted {name} text" if name else None
 
 

@@ -98,3 +98,37 @@ def test_the_request_matcher_ranks_the_request_through_the_matcher_it_wraps() ->
     assert inner.ranked == ["fix the typos in this"]
     assert matcher.threshold_for("proofreader") == 0.3
     assert matcher.name == "semantic"
+
+
+def test_a_letters_sign_off_is_not_the_request() -> None:
+    letter = "Hi Marc,\n\n" + EMAIL + "\n\nKind regards,\nSofie Claes\nAccounts receivable"
+    assert request_text("translate this into German:\n\n" + letter) == (
+        "translate this into German:"
+    )
+
+
+def test_a_question_wins_over_a_lead_in_and_may_sit_between_pastes() -> None:
+    text = "Ghent wants this by Friday:\n\n" + EMAIL + "\n\nhow many GB-600 do we have on hand?"
+    assert request_text(text) == "how many GB-600 do we have on hand?"
+    parts = "Notes part 1:\n\n" + EMAIL + "\n\ncan you condense both into 3 bullets?\n\n" + EMAIL
+    assert request_text(parts) == "can you condense both into 3 bullets?"
+
+
+def test_a_table_is_pasted_however_short() -> None:
+    table = "sku;warehouse;on_hand\nGB-600;Lyon;75\nSB-450;Lyon;0"
+    assert request_text(table + "\n\nwhich of these should we reorder?") == (
+        "which of these should we reorder?"
+    )
+
+
+def test_a_paste_in_the_requests_own_language_gets_no_note() -> None:
+    polish = (
+        "W piatek konczymy inwentaryzacje w magazynie w Lyonie, prosze nie przyjmowac dostaw "
+        "do poniedzialku, bo nie zdazymy ich zaksiegowac."
+    )
+    assert request_text("popraw literowki, nic wiecej:\n\n" + polish) == (
+        "popraw literowki, nic wiecej:"
+    )
+    assert request_text("what does this say?\n\n" + polish) == (
+        "what does this say? (pasted Polish text)"
+    )
