@@ -155,6 +155,9 @@ def _threshold_from_train(
 def evaluate_cases(path: Path, matcher: ScopeMatcher, agents: Sequence[str]) -> RoutingScore:
     """Score the configured router on a user's labelled messages."""
     cases, tags = read_cases(path, set(agents))
+    for text, _ in cases:
+        matcher.rank(text)  # untimed: what is built at a first message (the multilingual
+        # matcher) would otherwise count as that message's latency
     verdicts = [_timed_rank(matcher, text) for text, _ in cases]
     picked = [_picked(matcher, verdict) for verdict in verdicts]
     in_scope = [i for i, (_, agent) in enumerate(cases) if agent is not None]
