@@ -178,7 +178,10 @@ class Editor:
                     await self._show()
                 finally:
                     self._idle.set()
-            await asyncio.sleep(max(0.0, self.surface.interval_s - (time.monotonic() - started)))
+            # The interval runs from when an edit was sent; an edit that took longer than
+            # that still leaves the platform a quarter of it before the next one.
+            elapsed = time.monotonic() - started
+            await asyncio.sleep(max(self.surface.interval_s / 4, self.surface.interval_s - elapsed))
 
     async def _show(self) -> None:
         text = self.current()
