@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from novabot.core.message import ConversationKey, Message
+from novabot.routing.request import request_text
 from novabot.routing.rules import RouteRule
 from novabot.routing.scope import Candidate, ScopeMatcher
 
@@ -173,7 +174,9 @@ class Router:
         self, message: Message, best: Candidate, second: Candidate
     ) -> Route | None:
         assert self.tiebreak is not None
-        choice = await self.tiebreak(message.text, best, second)
+        # The request, as it was ranked: a long paste would cost tokens and pull the LLM
+        # toward its topic, as it pulled the matcher.
+        choice = await self.tiebreak(request_text(message.text), best, second)
         if choice is None or choice.agent not in (best.agent, second.agent):
             return None
         chosen = best if choice.agent == best.agent else second

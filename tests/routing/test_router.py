@@ -156,6 +156,15 @@ async def test_tiebreak_decides_between_close_candidates() -> None:
     )
 
 
+async def test_the_tiebreak_reads_the_request_not_the_paste() -> None:
+    tiebreak = RecordingTieBreak("summarizer")
+    paste = "Invoice 3187 is 40 days overdue and the credit note is still open. " * 3
+    await tied_router(tiebreak, translator=0.48, summarizer=0.45).route(
+        message("gist of this, please:\n\n" + paste)
+    )
+    assert tiebreak.asked == [("gist of this, please:", "translator", "summarizer")]
+
+
 async def test_no_tiebreak_unless_configured() -> None:
     route = await tied_router(None, translator=0.48, summarizer=0.45).route(message("gist?"))
     assert (route.agent, route.rule) == ("translator", "lexical")
