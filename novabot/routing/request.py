@@ -255,9 +255,10 @@ def _looks_like_table(lines: list[str]) -> bool:
 
 def _described(pasted: list[Part], *, english: bool) -> str | None:
     """What the request alone may not say: code (which kind), or that an English message
-    pastes another language (a translator's cue; a request in that language is routed by
-    the multilingual matcher, which reads it without the cue). Prose gets no other note: "(pasted text)" only pulled requests toward the
-    agents whose examples say "text" (pasted-cases.jsonl: 92.5 % with it, 100 % without)."""
+    pastes another language (a translator's cue; a request in another language goes to
+    the multilingual matcher, which reads it without one). Prose gets no other note:
+    "(pasted text)" only pulled requests toward the agents whose examples say "text"
+    (the first 42 pasted cases: 92.5 % in scope with it, 100 % without)."""
     code = "\n".join(part.text for part in pasted if part.code)
     if _TRACEBACK.search(code):
         return "pasted error traceback"

@@ -132,3 +132,20 @@ def test_a_paste_in_the_requests_own_language_gets_no_note() -> None:
     assert request_text("what does this say?\n\n" + polish) == (
         "what does this say? (pasted Polish text)"
     )
+
+
+def test_a_long_quote_inside_a_line_is_pasted_and_a_short_one_is_not() -> None:
+    text = "firmer tone pls, they're 3 weeks late: 'Just checking in on the order we placed.'"
+    assert request_text(text) == "firmer tone pls, they're 3 weeks late:"
+    assert request_text("translate 'good night' into Italian") == (
+        "translate 'good night' into Italian"
+    )
+
+
+def test_a_terse_lead_in_takes_a_short_paste() -> None:
+    assert request_text("record decision: from July we stop stocking nylon brooms") == (
+        "record decision"
+    )
+    # …but not a question of the user's own.
+    question = "quick one: which customers ordered nylon brooms this month?"
+    assert request_text(question) == question
