@@ -137,8 +137,8 @@ def _split(parts: list[Part]) -> tuple[list[Part], list[Part]] | None:
     ask, rest = parts[best], parts[:best] + parts[best + 1 :]
     if any(part.verbatim for part in parts):
         return [ask], rest  # code or a quote is pasted, however the request reads
-    if sum(len(part.words) for part in rest) < max(PASTE_MIN_WORDS, len(ask.words)):
-        return None
+    if not _is_request(ask, rest, pointing=False):
+        return None  # too little pasted beside it; where it stands is weighed below
     if score < 1 and len(ask.words) < PLAIN_ASK_WORDS:
         return None  # "Quick question" opens a long text; it asks for nothing itself
     if not ask.points and best < len(parts) - 1 and _asks_itself(parts[best + 1 :]):
